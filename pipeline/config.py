@@ -1,0 +1,71 @@
+"""Loads `configs/*.yaml` sections into frozen config dataclasses; unknown keys are errors.
+
+Each algorithm owns one frozen dataclass with defaults (e.g. `DedupConfig`); this module only maps
+YAML onto it, so a typo in a config file fails at start-up with a message naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+T = TypeVar("T")
+
+DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+
+
+class ConfigError(ValueError):
+    """A configuration file or value that cannot be used; the message says what to change."""
+
+
+def config_dir() -> Path:
+    """The folder holding the YAML configs: env `NEWSDEDUP_CONFIG_DIR`, else the packaged `configs/`."""
+    return Path(os.environ.get("NEWSDEDUP_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
+
+
+def read_yaml(path: str | Path) -> dict[str, Any]:
+    """Parse one YAML file into a mapping (an empty file is an empty mapping)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"config file not found: {path}") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level, got {type(data).__name__}")
+    return data
+
+
+def build(cls: type[T], values: dict[str, Any] | None, *, where: str = "") -> T:
+    """Instantiate dataclass `cls` from `values`, rejecting unknown keys and coercing sequences to tuples."""
+    values = dict(values or {})
+    known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{where or cls.__name__}: unknown key(s) {', '.join(unknown)}; "
+            f"known keys are {', '.join(sorted(known))}"
+        )
+    for key, value in values.items():
+        if isinstance(value, list):
+            values[key] = tuple(value)
+    try:
+        return cls(**values)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{where or cls.__name__}: {exc}") from exc
+
+
+def load_section(cls: type[T], filename: str, section: str | None = None, directory: str | Path | None = None) -> T:
+    """Load `cls` from `<config dir>/<filename>` (optionally one top-level `section` of it)."""
+    path = Path(directory or config_dir()) / filename
+    data = read_yaml(path) if path.exists() else {}
+    if section is not None:
+        data = data.get(section) or {}
+    return build(cls, data, where=f"{path}{':' + section if section else ''}")

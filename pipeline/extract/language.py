@@ -1,0 +1,82 @@
+"""Language identification (py3langid) and per-language stopword lists for the text-mode heuristics."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+
+from pipeline.extract.normalize import normalize_for_matching, tokenize
+
+logger = logging.getLogger(__name__)
+
+# ISO 639-1 -> jusText stoplist name; jusText ships the broadest set of hand-made stoplists.
+_JUSTEXT_NAMES = {
+    "af": "Afrikaans", "sq": "Albanian", "ar": "Arabic", "an": "Aragonese", "hy": "Armenian", "az": "Azerbaijani",
+    "eu": "Basque", "be": "Belarusian", "bn": "Bengali", "bs": "Bosnian", "br": "Breton", "bg": "Bulgarian",
+    "ca": "Catalan", "cv": "Chuvash", "hr": "Croatian", "cs": "Czech", "da": "Danish", "nl": "Dutch",
+    "en": "English", "eo": "Esperanto", "et": "Estonian", "fi": "Finnish", "fr": "French", "gl": "Galician",
+    "ka": "Georgian", "de": "German", "el": "Greek", "gu": "Gujarati", "ht": "Haitian", "he": "Hebrew",
+    "hi": "Hindi", "hu": "Hungarian", "is": "Icelandic", "io": "Ido", "ig": "Igbo", "id": "Indonesian",
+    "ga": "Irish", "it": "Italian", "jv": "Javanese", "kn": "Kannada", "kk": "Kazakh", "ko": "Korean",
+    "ku": "Kurdish", "ky": "Kyrgyz", "la": "Latin", "lv": "Latvian", "lt": "Lithuanian", "lb": "Luxembourgish",
+    "mk": "Macedonian", "ms": "Malay", "ml": "Malayalam", "mt": "Maltese", "mr": "Marathi", "ne": "Nepali",
+    "nb": "Norwegian_Bokmal", "no": "Norwegian_Bokmal", "nn": "Norwegian_Nynorsk", "oc": "Occitan",
+    "fa": "Persian", "pl": "Polish", "pt": "Portuguese", "qu": "Quechua", "ro": "Romanian", "ru": "Russian",
+    "sr": "Serbian", "sk": "Slovak", "sl": "Slovenian", "es": "Spanish", "su": "Sundanese", "sw": "Swahili",
+    "sv": "Swedish", "tl": "Tagalog", "ta": "Tamil", "te": "Telugu", "tr": "Turkish", "tk": "Turkmen",
+    "uk": "Ukrainian", "ur": "Urdu", "uz": "Uzbek", "vi": "Vietnamese", "vo": "Volapuk", "wa": "Walloon",
+    "cy": "Welsh", "fy": "West_Frisian", "yo": "Yoruba",
+}
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def detect_language(text: str, min_chars: int = 20) -> str | None:
+    """ISO 639-1 code of `text` by py3langid, or None when there are too few letters to tell."""
+    sample = text[:20000]
+    if len(_LETTER.findall(sample)) < min_chars:
+        return None
+    import py3langid
+
+    code, _score = py3langid.classify(sample)
+    return code or None
+
+
+@functools.lru_cache(maxsize=64)
+def stopwords(language: str | None) -> frozenset[str]:
+    """Matching-normalized stopwords of `language`: jusText's list, else wordfreq's most frequent words.
+
+    For unspaced scripts (Chinese, Japanese, Thai) the tokens are single characters, so the list is the
+    most frequent single characters. Unknown languages get an empty set (the other signals still work).
+    """
+    if not language:
+        return frozenset()
+    words: set[str] = set()
+    name = _JUSTEXT_NAMES.get(language)
+    if name:
+        import justext
+
+        words = set(justext.get_stoplist(name))
+    if not words:
+        import wordfreq
+
+        if language in wordfreq.available_languages():
+            words = set(wordfreq.top_n_list(language, 300))
+            if language in ("zh", "ja", "th"):
+                words = {ch for word in words for ch in word}
+    normalized = set()
+    for word in words:
+        normalized.update(tokenize(normalize_for_matching(word)))
+    return frozenset(normalized)
+
+
+def word_rarity(word: str, language: str | None) -> float:
+    """wordfreq's Zipf frequency of `word` in `language` (0 = unseen, 7 = the most frequent words)."""
+    if not language:
+        return 0.0
+    import wordfreq
+
+    try:
+        return wordfreq.zipf_frequency(word, language)
+    except (LookupError, ValueError):
+        return 0.0

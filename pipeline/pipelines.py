@@ -1,0 +1,147 @@
+"""Thin Scrapy item pipelines: extract → dedup → lake, all calling one `IngestRun` per crawl.
+
+Every failure, expected (`Rejected`) or not, becomes a rejects row through `IngestRun.reject` and
+drops the item; nothing is lost silently. A lake that cannot be published marks the crawl failed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from scrapy.exceptions import DropItem, NotConfigured
+
+from pipeline.commands.crawl import FAILURE_STAT
+from pipeline.config import ConfigError, load_section
+from pipeline.dedup import DedupConfig
+from pipeline.errors import Rejected
+from pipeline.extract import ExtractConfig
+from pipeline.items import Article, RejectRecord
+from pipeline.lake import LakeConfig, LakeUnavailable
+from pipeline.run import IngestRun, RunOptions
+
+logger = logging.getLogger(__name__)
+
+_RUN_ATTR = "_newsdedup_run"
+SETTINGS_IN_MANIFEST = ("LAKE_URI", "EXTRACT_WORKERS", "EXTRACT_TIMEOUT", "DEDUP_BACKEND", "FILES_MAX_BYTES")
+
+
+def run_options_from_settings(settings) -> RunOptions:
+    """Map Scrapy settings (and configs/*.yaml) onto `RunOptions`; bad config fails at start-up."""
+    try:
+        dedup = load_section(DedupConfig, "dedup.yaml")
+        dedup = dataclasses.replace(
+            dedup,
+            backend=settings.get("DEDUP_BACKEND") or dedup.backend,
+            redis_url=settings.get("REDIS_URL") or dedup.redis_url,
+        )
+        return RunOptions(
+            lake_uri=settings.get("LAKE_URI"),
+            spool_dir=settings.get("LAKE_SPOOL_DIR"),
+            workers=settings.getint("EXTRACT_WORKERS"),
+            doc_timeout=settings.getfloat("EXTRACT_TIMEOUT"),
+            extract=load_section(ExtractConfig, "extract.yaml"),
+            dedup=dedup,
+            lake=load_section(LakeConfig, "lake.yaml"),
+        )
+    except ConfigError as exc:
+        raise NotConfigured(f"newsdedup configuration error: {exc}") from exc
+
+
+def get_run(crawler) -> IngestRun:
+    """The crawl's single `IngestRun`, created on first use and shared by all components."""
+    run = getattr(crawler, _RUN_ATTR, None)
+    if run is None:
+        run = IngestRun(run_options_from_settings(crawler.settings), count=crawler.stats.inc_value)
+        setattr(crawler, _RUN_ATTR, run)
+    return run
+
+
+class _RunPipeline:
+    def __init__(self, run: IngestRun) -> None:
+        self.run = run
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(get_run(crawler))
+
+    def _reject(self, item: Article, error: Exception) -> DropItem:
+        if not isinstance(error, Rejected):
+            logger.exception("unexpected error on %s", item.url)
+            error = Rejected(self.stage, "internal_error", f"{type(error).__name__}: {error}")
+        self.run.reject(item.url, error)
+        return DropItem(str(error), log_level="INFO")
+
+
+class ExtractPipeline(_RunPipeline):
+    """Boilerplate removal and signatures, off the reactor thread."""
+
+    stage = "extract"
+
+    def open_spider(self) -> None:
+        self.run.open()
+
+    async def process_item(self, item):
+        if not isinstance(item, Article):
+            return item
+        try:
+            return await self.run.extract(item)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a rejects row
+            raise self._reject(item, exc) from exc
+
+    def close_spider(self) -> None:
+        self.run.close_pool()
+
+
+class DedupPipeline(_RunPipeline):
+    """Identity and links against the persistent index (single writer, in the main process)."""
+
+    stage = "dedup"
+
+    def process_item(self, item):
+        if not isinstance(item, Article):
+            return item
+        try:
+            item.extra["links"] = self.run.deduplicate(item)
+        except Exception as exc:  # noqa: BLE001
+            raise self._reject(item, exc) from exc
+        return item
+
+
+class LakePipeline(_RunPipeline):
+    """Spools rows during the crawl; publishes files, index state and manifest when it closes."""
+
+    stage = "lake"
+
+    def __init__(self, run: IngestRun, crawler) -> None:
+        super().__init__(run)
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(get_run(crawler), crawler)
+
+    def process_item(self, item):
+        if isinstance(item, RejectRecord):
+            self.run.reject(item.url, Rejected(item.stage, item.reason, item.detail))
+            raise DropItem(f"{item.stage}/{item.reason}: {item.url}", log_level="INFO")
+        if isinstance(item, Article):
+            try:
+                self.run.land(item, item.extra.pop("links", []))
+            except Exception as exc:  # noqa: BLE001
+                raise self._reject(item, exc) from exc
+            item.extra.pop("signature", None)
+            item.raw = b""  # the bytes are in no dataset; free them before Scrapy's stats/feeds see the item
+        return item
+
+    def close_spider(self) -> None:
+        settings = {name: self.crawler.settings.get(name) for name in SETTINGS_IN_MANIFEST}
+        try:
+            manifest = self.run.close(settings)
+        except LakeUnavailable as exc:
+            logger.error("%s", exc)
+            self.crawler.stats.set_value(FAILURE_STAT, str(exc))
+            return
+        for dataset, rows in sorted(manifest.get("rows", {}).items()):
+            self.crawler.stats.set_value(f"lake/rows/{dataset}", rows)
+        logger.info("run %s published to %s", self.run.run_id, self.run.store.uri)

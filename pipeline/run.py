@@ -1,0 +1,180 @@
+"""One ingestion run, without Scrapy: raw articles in, a published lake and a committed index out.
+
+`IngestRun` owns the run's identity, the worker pool, the dedup index and the lake writer, and is the
+one place where a failure becomes a `rejects` row. Scrapy's item pipelines are thin calls into it;
+a notebook or another framework can drive it the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipeline.dedup import Deduplicator, DedupConfig, Link, make_doc_id, open_index
+from pipeline.errors import Rejected
+from pipeline.extract import ExtractConfig, SiteTemplates
+from pipeline.items import Article
+from pipeline.lake import LakeConfig, LakeWriter
+from pipeline.lake.store import open_store
+from pipeline.workers import WorkerPool
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES_KEY = "_state/templates.json"
+
+
+def new_run_id(now: datetime) -> str:
+    """Sortable, unique run id: UTC start time plus random suffix."""
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run needs to know, mapped from Scrapy settings (or set by hand)."""
+
+    lake_uri: str = "./lake"
+    spool_dir: str = "./.newsdedup-spool"
+    workers: int = 0
+    doc_timeout: float = 30.0
+    extract: ExtractConfig = field(default_factory=ExtractConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
+    lake: LakeConfig = field(default_factory=LakeConfig)
+
+
+class IngestRun:
+    """Extract → dedup → land for one run; `count` receives stats as (key, increment)."""
+
+    def __init__(self, options: RunOptions, count: Callable[[str, int], None] | None = None) -> None:
+        self.options = options
+        self.started_at = datetime.now(UTC)
+        self.run_id = new_run_id(self.started_at)
+        self.count = count or (lambda key, n=1: None)
+        self.store = open_store(options.lake_uri)
+        self.templates = self._load_templates()
+        self.writer = LakeWriter(
+            self.store,
+            run_id=self.run_id,
+            ingest_date=self.started_at.date(),
+            spool_dir=Path(options.spool_dir),
+            config=options.lake,
+        )
+        self.dedup = Deduplicator(options.dedup, open_index(options.dedup, self.store))
+        self._pool: WorkerPool | None = None
+
+    def open(self) -> None:
+        """Finish what an earlier incomplete run left in the spool, before any new work."""
+        recovered = self.writer.recover()
+        if recovered:
+            logger.info("published %d file(s) left in the spool by an earlier run", len(recovered))
+            self.count("lake/recovered_files", len(recovered))
+
+    def _load_templates(self) -> SiteTemplates:
+        data = self.store.read_bytes(TEMPLATES_KEY)
+        return SiteTemplates.from_json(data.decode("utf-8")) if data else SiteTemplates()
+
+    @property
+    def pool(self) -> WorkerPool:
+        # Started on first use, so templates observed by a source's pre-pass reach the workers.
+        if self._pool is None:
+            self._pool = WorkerPool(
+                self.options.workers,
+                self.options.doc_timeout,
+                self.options.extract,
+                self.options.dedup,
+                self.templates.to_json(),
+            )
+        return self._pool
+
+    async def extract(self, article: Article) -> Article:
+        """Fill title, text and metadata, and compute the dedup signature, in a worker process."""
+        result = await self.pool.run(
+            article.raw,
+            article.content_kind,
+            url=article.url,
+            source=article.source,
+            http_encoding=article.http_encoding,
+        )
+        found = result.extracted
+        article.title, article.text, article.language = found.title, found.text, found.language
+        article.author, article.published_at, article.extraction = found.author, found.published_at, found.extraction
+        article.extra["signature"] = result.signature
+        self.count(f"extract/{found.extraction}/ok", 1)
+        self.count("time_ms/extract", int(result.extract_seconds * 1000))
+        self.count("time_ms/sign", int(result.sign_seconds * 1000))
+        return article
+
+    def deduplicate(self, article: Article) -> list[Link]:
+        """Give the article its identity and link it to earlier articles of this and earlier runs."""
+        signature = article.extra["signature"]
+        article.run_id = self.run_id
+        article.content_hash = signature.content_hash
+        article.doc_id = make_doc_id(article.url, signature.content_hash)
+        if self.dedup.is_known(article.doc_id):
+            article.already_ingested = True
+            self.count("dedup/already_ingested", 1)
+            return []
+        links = self.dedup.add(article.doc_id, article.url, signature)
+        for link in links:
+            self.count(f"dedup/{link.kind}/linked", 1)
+        return links
+
+    def land(self, article: Article, links: list[Link]) -> None:
+        """Append the article and its links to the run's spool (skipped if an earlier run landed it)."""
+        if article.already_ingested:
+            return
+        self.writer.add_article(
+            {
+                "doc_id": article.doc_id,
+                "url": article.url,
+                "source": article.source,
+                "title": article.title,
+                "text": article.text,
+                "language": article.language,
+                "author": article.author,
+                "published_at": article.published_at,
+                "fetched_at": article.fetched_at,
+                "extraction": article.extraction,
+                "content_hash": article.content_hash,
+                "run_id": self.run_id,
+            }
+        )
+        for link in links:
+            self.writer.add_link(
+                {
+                    "doc_id": link.doc_id,
+                    "other_doc_id": link.other_doc_id,
+                    "kind": link.kind,
+                    "similarity": float(link.similarity),
+                    "run_id": self.run_id,
+                }
+            )
+        self.count("lake/articles", 1)
+
+    def reject(self, url: str, error: Rejected) -> None:
+        """The one place a failure becomes a rejects row and a stats count."""
+        logger.warning("rejected %s: %s", url, error)
+        self.writer.add_reject(
+            {"url": url, "stage": error.stage, "reason": error.reason, "detail": error.detail, "run_id": self.run_id}
+        )
+        self.count(f"rejects/{error.stage}/{error.reason}", 1)
+
+    def close(self, settings: dict) -> dict:
+        """Resolve clusters, publish the lake, commit the index, then write the manifest."""
+        self.close_pool()
+        assignments = self.dedup.finish_run()
+        pairs = {doc_id: (a.near_dup_of, a.story_id) for doc_id, a in assignments.items()}
+
+        def commit_state() -> None:
+            self.dedup.commit()
+            self.store.write_bytes(TEMPLATES_KEY, self.templates.to_json().encode("utf-8"))
+
+        return self.writer.close(pairs, settings=settings, before_manifest=commit_state)
+
+    def close_pool(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None

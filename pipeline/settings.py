@@ -1,0 +1,47 @@
+"""Scrapy settings for newsdedup (the module named in scrapy.cfg).
+
+Defaults here are for a laptop run; scheduled crawls override them with `-s NAME=value` or env.
+Web-only politeness settings live with the web spider (`pipeline/crawl/`).
+"""
+
+from __future__ import annotations
+
+import os
+
+BOT_NAME = "newsdedup"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+COMMANDS_MODULE = "pipeline.commands"
+
+# Where the lake lands: a local folder or s3://bucket/prefix (credentials from the AWS chain only).
+LAKE_URI = os.environ.get("NEWSDEDUP_LAKE_URI", "./lake")
+# Local spool for Parquet files before they are published; survives a failed upload.
+LAKE_SPOOL_DIR = os.environ.get("NEWSDEDUP_SPOOL_DIR", "./.newsdedup-spool")
+
+# CPU-bound work (decode, extract, shingle, sign) runs in this many worker processes (0 = all cores).
+EXTRACT_WORKERS = 0
+# A document whose extraction takes longer is stopped, its worker replaced, and the page rejected.
+EXTRACT_TIMEOUT = 30.0
+# Items between a source and the lake at once: bounds memory on large crawls.
+MAX_ITEMS_IN_FLIGHT = 64
+
+# The file source: inputs larger than this are rejected unread.
+FILES_MAX_BYTES = 10 * 1024 * 1024
+
+# Dedup index backend: "lake" (state next to the lake) or "redis" (shared by several crawlers).
+DEDUP_BACKEND = "lake"
+REDIS_URL = os.environ.get("REDIS_URL")
+
+ITEM_PIPELINES = {
+    "pipeline.pipelines.ExtractPipeline": 100,
+    "pipeline.pipelines.DedupPipeline": 200,
+    "pipeline.pipelines.LakePipeline": 300,
+}
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+
+ROBOTSTXT_OBEY = True
+USER_AGENT = "newsdedup/0.1 (+https://github.com/newsdedup/newsdedup)"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,110 @@
+"""Worker processes for the CPU-bound part of each document: decode, extract, shingle, sign.
+
+The Scrapy reactor stays free for I/O while `WorkerPool` runs documents in a pebble process pool;
+a document that runs past the time limit gets its worker killed and replaced and is rejected.
+The index and the lake writer stay in the main process (single writer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import time
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+
+from pebble import ProcessExpired, ProcessPool
+
+from pipeline.dedup import DedupConfig, DocSignature, compute_signature
+from pipeline.errors import Rejected
+from pipeline.extract import ExtractConfig, Extracted, SiteTemplates, extract_article
+
+logger = logging.getLogger(__name__)
+
+# Set once per worker process by `_init_worker`; workers are long-lived and serve many documents.
+_worker_state: dict = {}
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    extracted: Extracted
+    signature: DocSignature
+    extract_seconds: float
+    sign_seconds: float
+
+
+def _init_worker(extract_config: ExtractConfig, dedup_config: DedupConfig, templates_json: str | None) -> None:
+    _worker_state["extract_config"] = extract_config
+    _worker_state["dedup_config"] = dedup_config
+    _worker_state["templates"] = SiteTemplates.from_json(templates_json) if templates_json else None
+
+
+def process_document(
+    raw: bytes, content_kind: str, url: str | None, source: str | None, http_encoding: str | None
+) -> DocumentResult:
+    """Extract one document and compute its dedup signature (runs inside a worker)."""
+    started = time.perf_counter()
+    extracted = extract_article(
+        raw,
+        content_kind,
+        url=url,
+        source=source,
+        http_encoding=http_encoding,
+        templates=_worker_state.get("templates"),
+        config=_worker_state["extract_config"],
+    )
+    extracted_at = time.perf_counter()
+    signature = compute_signature(extracted.text, extracted.language, _worker_state["dedup_config"])
+    return DocumentResult(extracted, signature, extracted_at - started, time.perf_counter() - extracted_at)
+
+
+def default_workers() -> int:
+    """Cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - non-Linux
+        return os.cpu_count() or 1
+
+
+class WorkerPool:
+    """A pool of `workers` processes; `await pool.run(...)` returns a `DocumentResult` or raises `Rejected`."""
+
+    def __init__(
+        self,
+        workers: int,
+        timeout: float,
+        extract_config: ExtractConfig,
+        dedup_config: DedupConfig,
+        templates_json: str | None = None,
+        max_tasks_per_worker: int = 5000,
+    ) -> None:
+        self.workers = workers or default_workers()
+        self.timeout = timeout
+        # "spawn": the parent runs the reactor's threads, and forking a threaded process is unsafe.
+        self._pool = ProcessPool(
+            max_workers=self.workers,
+            max_tasks=max_tasks_per_worker,
+            initializer=_init_worker,
+            initargs=(extract_config, dedup_config, templates_json),
+            context=multiprocessing.get_context("spawn"),
+        )
+
+    async def run(
+        self, raw: bytes, content_kind: str, *, url: str | None, source: str | None, http_encoding: str | None
+    ) -> DocumentResult:
+        future = self._pool.schedule(
+            process_document, args=(raw, content_kind, url, source, http_encoding), timeout=self.timeout
+        )
+        try:
+            return await asyncio.wrap_future(future)
+        except FutureTimeout:
+            raise Rejected("extract", "timeout", f"extraction ran over {self.timeout:g} s; worker replaced") from None
+        except ProcessExpired as exc:
+            raise Rejected("extract", "worker_crashed", f"worker died (exit code {exc.exitcode})") from None
+
+    def close(self) -> None:
+        self._pool.close()
+        self._pool.join(timeout=30)
+        self._pool.stop()

@@ -1,0 +1,1 @@
+"""Sources: spiders that turn files or web pages into `pipeline.items.Article` items."""
