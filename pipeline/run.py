@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -103,12 +104,19 @@ class IngestRun:
         article.author, article.published_at, article.extraction = found.author, found.published_at, found.extraction
         article.extra["signature"] = result.signature
         self.count(f"extract/{found.extraction}/ok", 1)
-        self.count("time_ms/extract", int(result.extract_seconds * 1000))
-        self.count("time_ms/sign", int(result.sign_seconds * 1000))
+        self.count("time_us/extract", int(result.extract_seconds * 1e6))
+        self.count("time_us/sign", int(result.sign_seconds * 1e6))
         return article
 
     def deduplicate(self, article: Article) -> list[Link]:
         """Give the article its identity and link it to earlier articles of this and earlier runs."""
+        started = time.perf_counter()
+        try:
+            return self._deduplicate(article)
+        finally:
+            self.count("time_us/dedup", int((time.perf_counter() - started) * 1e6))
+
+    def _deduplicate(self, article: Article) -> list[Link]:
         signature = article.extra["signature"]
         article.run_id = self.run_id
         article.content_hash = signature.content_hash
@@ -126,6 +134,7 @@ class IngestRun:
         """Append the article and its links to the run's spool (skipped if an earlier run landed it)."""
         if article.already_ingested:
             return
+        started = time.perf_counter()
         self.writer.add_article(
             {
                 "doc_id": article.doc_id,
@@ -153,6 +162,7 @@ class IngestRun:
                 }
             )
         self.count("lake/articles", 1)
+        self.count("time_us/land", int((time.perf_counter() - started) * 1e6))
 
     def reject(self, url: str, error: Rejected) -> None:
         """The one place a failure becomes a rejects row and a stats count."""

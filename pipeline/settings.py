@@ -39,7 +39,10 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "pipeline.extensions.RunSummary": 500,
 }
+# Optional path: the run's stats as JSON when the crawl ends (for schedulers and benchmarks).
+STATS_FILE = None
 
 ROBOTSTXT_OBEY = True
 USER_AGENT = "newsdedup/0.1 (+https://github.com/newsdedup/newsdedup)"

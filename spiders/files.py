@@ -89,6 +89,13 @@ class FilesSpider(scrapy.Spider):
             yield self._read(path)
 
     def _read(self, path: Path) -> Article | RejectRecord:
+        started = time.perf_counter()
+        try:
+            return self._load(path)
+        finally:
+            self.crawler.stats.inc_value("time_us/read", int((time.perf_counter() - started) * 1e6))
+
+    def _load(self, path: Path) -> Article | RejectRecord:
         url = path.as_uri()
         try:
             raw = read_limited(path, self.max_bytes)

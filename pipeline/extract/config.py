@@ -22,12 +22,17 @@ class ExtractConfig:
     min_body_words: int = 15
 
     # text mode, block classification (jusText-style, on lines of the dump)
-    length_low: int = 70  # characters: shorter lines are "short" and judged by context
+    length_low: int = 50  # characters: shorter lines are "short" and judged by context
     length_high: int = 200  # characters: a line this long with enough stopwords is "good" on its own
     stopwords_low: float = 0.22  # stopword density below this: boilerplate
     stopwords_high: float = 0.30  # stopword density at or above this: article-like
     ticker_words: int = 25  # a line this long with almost no punctuation is a glued headline ticker
-    max_gap_blocks: int = 6  # boilerplate lines the body region may bridge
+    # region search scores: text blocks count their characters, the others cost
+    short_cost: float = 10.0  # fixed cost of a short line
+    short_char_cost: float = 1.0  # plus this per character of a short line
+    bad_char_cost: float = 0.5  # per character of a boilerplate line (at least 30)
+    short_keep_stopwords: float = 0.0  # a short unpunctuated line inside the body stays above this density
+    gap_growth: float = 0.0  # each further boilerplate line in a row costs this much more
     title_window: int = 12  # lines before the body searched for the title
 
     # text mode, per-site templates: a line is template when seen in this many dumps of a site

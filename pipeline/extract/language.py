@@ -72,11 +72,11 @@ def stopwords(language: str | None) -> frozenset[str]:
 
 def word_rarity(word: str, language: str | None) -> float:
     """wordfreq's Zipf frequency of `word` in `language` (0 = unseen, 7 = the most frequent words)."""
-    if not language:
-        return 0.0
+    if not language or language in ("zh", "ja", "th", "ko"):
+        return 0.0  # wordfreq needs optional segmenters (jieba, MeCab) for these
     import wordfreq
 
     try:
         return wordfreq.zipf_frequency(word, language)
-    except (LookupError, ValueError):
+    except (LookupError, ValueError, ImportError):
         return 0.0

@@ -1,0 +1,122 @@
+"""Throughput of `scrapy crawl files` end to end against a plain trafilatura loop, in one run.
+
+    python bench/throughput.py [--files 1000] [--workers N]
+
+Corpus: the readability real-site pages replicated to --files HTML files, and the same pages
+rendered to text dumps with html-text. Prints R1 (plain single-process `trafilatura.extract` loop),
+P1 and PN (the whole crawl, startup and lake writing included, with 1 and N workers), their ratios,
+peak RSS of the crawl's process tree, and the per-stage split from the run's stats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from corpus import REPO, real_site_pages  # noqa: E402
+
+CACHE = REPO / "bench" / ".cache" / "throughput"
+STAGES = ("read", "extract", "sign", "dedup", "land")
+
+
+def build_corpus(files: int) -> tuple[Path, Path]:
+    """`files` HTML pages and as many text dumps, replicated from the real-site pages (cached)."""
+    import html_text
+
+    html_dir, text_dir = CACHE / f"html-{files}", CACHE / f"text-{files}"
+    if html_dir.exists() and text_dir.exists() and len(list(html_dir.iterdir())) == files:
+        return html_dir, text_dir
+    html_dir.mkdir(parents=True, exist_ok=True)
+    text_dir.mkdir(parents=True, exist_ok=True)
+    pages = [(p.name, (p / "source.html").read_bytes()) for p in real_site_pages()]
+    dumps = {name: html_text.extract_text(raw.decode("utf-8", "replace")) for name, raw in pages}
+    for i in range(files):
+        name, raw = pages[i % len(pages)]
+        (html_dir / f"{i:05d}-{name}.html").write_bytes(raw)
+        (text_dir / f"{i:05d}-{name}.txt").write_text(dumps[name], encoding="utf-8")
+    return html_dir, text_dir
+
+
+def plain_trafilatura_rate(html_dir: Path) -> float:
+    """R1: articles/s of a single-process loop reading each file and calling trafilatura.extract."""
+    import trafilatura
+
+    paths = sorted(html_dir.iterdir())
+    started = time.perf_counter()
+    for path in paths:
+        trafilatura.extract(path.read_bytes())
+    return len(paths) / (time.perf_counter() - started)
+
+
+def tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for proc in [process, *process.children(recursive=True)]:
+        try:
+            total += proc.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def crawl_rate(path: Path, workers: int) -> dict:
+    """Run the whole crawl on `path` into a fresh lake; articles/s, peak RSS and the run's stats."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stats_file = Path(tmp) / "stats.json"
+        command = [
+            sys.executable, "-m", "scrapy", "crawl", "files", "-a", f"path={path}",
+            "-s", f"LAKE_URI={tmp}/lake", "-s", f"LAKE_SPOOL_DIR={tmp}/spool", "-s", f"EXTRACT_WORKERS={workers}",
+            "-s", f"STATS_FILE={stats_file}", "-s", "LOG_LEVEL=WARNING",
+        ]  # fmt: skip
+        started = time.perf_counter()
+        process = psutil.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss(process))
+            time.sleep(0.1)
+        elapsed = time.perf_counter() - started
+        if process.returncode != 0:
+            sys.exit(f"crawl failed ({process.returncode}):\n{process.stderr.read().decode()[-3000:]}")
+        stats = json.loads(stats_file.read_text())
+    files = len(list(path.iterdir()))
+    return {"rate": files / elapsed, "elapsed": elapsed, "peak_rss": peak, "stats": stats, "files": files}
+
+
+def stage_split(stats: dict) -> str:
+    times = {stage: stats.get(f"time_us/{stage}", 0) / 1e6 for stage in STAGES}
+    total = sum(times.values()) or 1
+    return ", ".join(f"{stage} {seconds:.2f}s ({seconds / total:.0%})" for stage, seconds in times.items())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    args = parser.parse_args()
+
+    html_dir, text_dir = build_corpus(args.files)
+    r1 = plain_trafilatura_rate(html_dir)
+    print(f"R1  plain trafilatura.extract loop, 1 process: {r1:7.1f} articles/s")
+    for label, path in (("html", html_dir), ("text", text_dir)):
+        for workers in (1, args.workers):
+            run = crawl_rate(path, workers)
+            articles = run["stats"].get("lake/articles", 0)
+            rejects = sum(v for k, v in run["stats"].items() if k.startswith("rejects/"))
+            print(
+                f"P{workers} {label}: {run['rate']:7.1f} articles/s  ratio to R1 {run['rate'] / r1:.2f}  "
+                f"({run['files']} files in {run['elapsed']:.1f}s: {articles} articles, {rejects} rejects; "
+                f"peak RSS {run['peak_rss'] / 2**20:.0f} MiB)"
+            )
+            print(f"      stage time (summed over processes): {stage_split(run['stats'])}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""One URL per article: tracking parameters and fragments stripped, the page's own canonical link honoured."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urldefrag, urljoin, urlsplit
+
+from courlan import normalize_url
+from parsel import Selector
+
+from pipeline.crawl.netguard import host_allowed
+
+logger = logging.getLogger(__name__)
+
+
+def canonicalize(url: str) -> str:
+    """Lower-case scheme/host, default port, sorted query without trackers (utm_*, fbclid...), no fragment."""
+    try:
+        normalized = normalize_url(url)
+    except ValueError:
+        # courlan refuses some malformed URLs; keep them as given rather than lose the link.
+        normalized = url
+    canonical = urldefrag(normalized)[0]
+    parts = urlsplit(canonical)
+    if parts.netloc and not parts.path:
+        canonical = parts._replace(path="/").geturl()  # what the request line sends anyway
+    return canonical
+
+
+def page_canonical(selector: Selector, page_url: str, allowed_domains: list[str] | tuple[str, ...]) -> str | None:
+    """The canonical URL a page declares (`<link rel=canonical>`, else `og:url`), canonicalized.
+
+    Ignored when it points outside the allowed domains: a page may not claim another site's URL.
+    """
+    candidates = selector.xpath(
+        "//link[contains(concat(' ', normalize-space(translate(@rel, 'CANONICAL', 'canonical')), ' '),"
+        " ' canonical ')]/@href"
+    ).getall() + selector.xpath("//meta[@property='og:url']/@content").getall()
+    for href in candidates:
+        href = href.strip()
+        if not href:
+            continue
+        absolute = urljoin(page_url, href)
+        parts = urlsplit(absolute)
+        if parts.scheme not in ("http", "https") or not host_allowed(parts.hostname or "", allowed_domains):
+            logger.debug("ignoring canonical %s declared by %s", absolute, page_url)
+            continue
+        return canonicalize(absolute)
+    return None

@@ -1,0 +1,76 @@
+"""`DedupConfig`: every parameter of the dedup engine, loaded from `configs/dedup.yaml`."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, replace
+
+from pipeline.config import ConfigError, load_section
+
+logger = logging.getLogger(__name__)
+
+BACKENDS = ("lake", "redis")
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    """Thresholds, shingle sizes, sketch sizes and the index backend (see docs/dedup.md)."""
+
+    # index backend: "lake" keeps state under `<lake>/<state_prefix>/`; "redis" shares it between processes
+    backend: str = "lake"
+    redis_url: str | None = None  # env REDIS_URL overrides
+    redis_prefix: str = "newsdedup:dedup"
+    state_prefix: str = "_state/dedup"
+
+    # near-duplicate tier: MinHash (datasketch affine32 scheme) over word shingles of the normalized body
+    seed: int = 1
+    num_perm: int = 128
+    near_bands: int = 32  # LSH bands of num_perm / near_bands rows; 32 x 4 finds J=0.8 pairs with p > 0.999
+    near_threshold: float = 0.8
+    near_shingle_words: int = 3
+    near_shingle_chars: int = 5  # CJK/Thai: character n-grams instead of words
+
+    # same-story tier: stemmed word bigrams, common ones dropped, bottom-k sketch, exact Jaccard check
+    story_shingle_words: int = 2
+    story_shingle_chars: int = 3
+    story_common_zipf: float = 5.0  # a bigram of two words at least this frequent (wordfreq zipf) is dropped
+    story_max_df: float = 0.005  # learned: drop shingles found in more than this share of indexed docs ...
+    story_min_df_docs: int = 50  # ... and in at least this many docs (keeps small corpora stable)
+    story_sketch_size: int = 256  # k smallest shingle hashes kept per document (exact Jaccard up to k)
+    story_index_size: int = 64  # the smallest m of them are looked up to find candidates
+    story_min_shingles: int = 20  # shorter documents get no same-story links (too little evidence)
+    story_min_shared: int = 1  # candidates must share at least this many indexed sketch entries
+    story_threshold: float = 0.035
+
+    # document-frequency count-min sketch
+    df_width: int = 1 << 20
+    df_depth: int = 4
+
+    def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"dedup.backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.num_perm % self.near_bands:
+            raise ConfigError(f"dedup.num_perm ({self.num_perm}) must be a multiple of near_bands ({self.near_bands})")
+        for name in ("near_threshold", "story_threshold", "story_max_df"):
+            if not 0.0 < getattr(self, name) <= 1.0:
+                raise ConfigError(f"dedup.{name} must be in (0, 1], got {getattr(self, name)}")
+        if not 0 < self.story_index_size <= self.story_sketch_size:
+            raise ConfigError("dedup.story_index_size must be in 1..story_sketch_size")
+        if self.df_width & (self.df_width - 1):
+            raise ConfigError(f"dedup.df_width must be a power of two, got {self.df_width}")
+        if min(self.near_shingle_words, self.near_shingle_chars, self.story_shingle_words, self.story_shingle_chars) < 1:
+            raise ConfigError("dedup shingle sizes must be >= 1")
+
+    @property
+    def near_rows(self) -> int:
+        return self.num_perm // self.near_bands
+
+
+def load_config(filename: str = "dedup.yaml") -> DedupConfig:
+    """The configured `DedupConfig`; env `REDIS_URL` overrides `redis_url`."""
+    config = load_section(DedupConfig, filename)
+    env_url = os.environ.get("REDIS_URL")
+    if env_url:
+        config = replace(config, redis_url=env_url)
+    return config

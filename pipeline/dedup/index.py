@@ -1,0 +1,179 @@
+"""Persistent dedup index: the interface both backends implement, and the default backend kept in the lake.
+
+Lake layout under `_state/dedup/`: `manifest.json` (the commit point: run sequence, segment list,
+document-frequency file, signature parameters), `segments/<seq>.npz` (one per committed run: ids, cluster
+representatives, MinHashes, story sketches) and `df-<seq>.npz` (count-min table). A run writes its segment
+and df file first and the manifest last, so a crash leaves the previous manifest and its files usable.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from abc import ABC, abstractmethod
+
+import numpy as np
+
+from pipeline.config import ConfigError
+from pipeline.dedup.config import DedupConfig
+from pipeline.dedup.records import DocFreq, StoredDoc, band_keys
+from pipeline.dedup.segments import Columns
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+
+
+def signature_params(config: DedupConfig) -> dict:
+    """Parameters that change signatures or keys: an index built with other values cannot be reused."""
+    return {
+        "format": FORMAT,
+        "seed": config.seed,
+        "num_perm": config.num_perm,
+        "near_bands": config.near_bands,
+        "near_shingle_words": config.near_shingle_words,
+        "near_shingle_chars": config.near_shingle_chars,
+        "story_shingle_words": config.story_shingle_words,
+        "story_shingle_chars": config.story_shingle_chars,
+        "story_common_zipf": config.story_common_zipf,
+        "df_width": config.df_width,
+        "df_depth": config.df_depth,
+    }
+
+
+class DedupIndex(ABC):
+    """What the `Deduplicator` needs from a backend: lookups against committed runs, and one commit per run."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        self.config = config
+
+    @abstractmethod
+    def begin_run(self) -> int:
+        """Reserve the sequence number of a new run (larger than every committed run's)."""
+
+    @abstractmethod
+    def doc_freq(self) -> DocFreq:
+        """Shingle document frequencies as of now (the caller freezes them for the run)."""
+
+    @abstractmethod
+    def known(self, doc_id: str) -> bool:
+        """Whether `doc_id` was committed by an earlier run."""
+
+    @abstractmethod
+    def near_candidates(self, keys: np.ndarray) -> set[str]:
+        """Committed doc_ids sharing at least one LSH band key."""
+
+    @abstractmethod
+    def story_candidates(self, values: np.ndarray) -> dict[str, int]:
+        """Committed doc_ids sharing indexed story-sketch values, with the number shared."""
+
+    @abstractmethod
+    def fetch(self, doc_ids: list[str]) -> dict[str, StoredDoc]:
+        """Records of committed documents."""
+
+    @abstractmethod
+    def commit(self, run_seq: int, docs: list[StoredDoc], df_delta: list[np.ndarray]) -> None:
+        """Persist one run's documents and shingle sets atomically."""
+
+    def close(self) -> None:
+        """Release connections; the default backend holds none."""
+
+
+class LakeIndex(DedupIndex):
+    """Index state in the lake (`Store`), loaded into numpy columns; single writer per lake."""
+
+    def __init__(self, config: DedupConfig, store) -> None:
+        super().__init__(config)
+        self.store = store
+        self.prefix = config.state_prefix.rstrip("/")
+        self.manifest = self._read_manifest()
+        self.columns = Columns.empty(config)
+        for key in self.manifest["segments"]:
+            self.columns = self.columns.append(Columns.load(self._read(key), config))
+        df_key = self.manifest.get("df")
+        self.df = DocFreq.empty(config.df_depth, config.df_width)
+        if df_key:
+            with np.load(io.BytesIO(self._read(df_key))) as npz:
+                self.df = DocFreq(npz["table"], int(npz["n_docs"]))
+        self.columns.build_lookup()
+        logger.info("dedup index: %d documents from %d runs in %s", len(self.columns), len(self.manifest["segments"]), self.prefix)
+
+    def _read(self, key: str) -> bytes:
+        data = self.store.read_bytes(f"{self.prefix}/{key}")
+        if data is None:
+            raise ConfigError(f"dedup state is damaged: {self.prefix}/{key} is listed in the manifest but missing")
+        return data
+
+    def _read_manifest(self) -> dict:
+        raw = self.store.read_bytes(f"{self.prefix}/manifest.json")
+        params = signature_params(self.config)
+        if raw is None:
+            return {"run_seq": 0, "segments": [], "df": None, "params": params}
+        manifest = json.loads(raw)
+        if manifest.get("params") != params:
+            raise ConfigError(
+                f"dedup state in {self.prefix} was built with {manifest.get('params')}, the config asks for {params}; "
+                "restore those dedup settings or point state_prefix at a new folder"
+            )
+        return manifest
+
+    def begin_run(self) -> int:
+        return int(self.manifest["run_seq"]) + 1
+
+    def doc_freq(self) -> DocFreq:
+        return DocFreq(self.df.table.copy(), self.df.n_docs)
+
+    def known(self, doc_id: str) -> bool:
+        return self.columns.row_of(doc_id) is not None
+
+    def near_candidates(self, keys: np.ndarray) -> set[str]:
+        return {self.columns.doc_id(r) for r in self.columns.near_rows(keys)}
+
+    def story_candidates(self, values: np.ndarray) -> dict[str, int]:
+        rows, counts = self.columns.story_rows(values)
+        return {self.columns.doc_id(r): int(c) for r, c in zip(rows.tolist(), counts.tolist())}
+
+    def fetch(self, doc_ids: list[str]) -> dict[str, StoredDoc]:
+        out = {}
+        for doc_id in doc_ids:
+            row = self.columns.row_of(doc_id)
+            if row is not None:
+                out[doc_id] = self.columns.record(row)
+        return out
+
+    def commit(self, run_seq: int, docs: list[StoredDoc], df_delta: list[np.ndarray]) -> None:
+        new = Columns.from_records(docs, self.config)
+        df = self.doc_freq()
+        df.add_docs(df_delta)
+        segment = f"segments/{run_seq:08d}.npz"
+        df_key = f"df-{run_seq:08d}.npz"
+        buf = io.BytesIO()
+        np.savez_compressed(buf, table=df.table, n_docs=np.int64(df.n_docs))
+        self.store.write_bytes(f"{self.prefix}/{segment}", new.dump())
+        self.store.write_bytes(f"{self.prefix}/{df_key}", buf.getvalue())
+        old_df = self.manifest.get("df")
+        manifest = dict(self.manifest, run_seq=run_seq, segments=[*self.manifest["segments"], segment], df=df_key)
+        manifest["n_docs"] = len(self.columns) + len(new)
+        # the manifest write is the commit point
+        self.store.write_bytes(f"{self.prefix}/manifest.json", json.dumps(manifest, indent=1).encode())
+        self.manifest, self.df = manifest, df
+        self.columns = self.columns.append(new)
+        self.columns.build_lookup()
+        if old_df and old_df != df_key:
+            self.store.delete_keys([f"{self.prefix}/{old_df}"])
+        logger.info("dedup index: committed run %d with %d documents", run_seq, len(new))
+
+
+def open_index(config: DedupConfig, store=None) -> DedupIndex:
+    """The configured backend: the lake state under `store` (default) or a shared Redis."""
+    if config.backend == "redis":
+        from pipeline.dedup.redis_index import RedisIndex
+
+        return RedisIndex(config)
+    if store is None:
+        raise ConfigError("dedup backend 'lake' needs the lake store (pipeline.lake.store.open_store(LAKE_URI))")
+    return LakeIndex(config, store)
+
+
+__all__ = ["DedupIndex", "LakeIndex", "open_index", "band_keys", "signature_params"]

@@ -1,0 +1,99 @@
+"""Index records and the keys derived from them (LSH band keys, document-frequency sketch), shared by backends."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+
+
+@dataclass
+class Rep:
+    """A cluster representative: its doc_id and its ordering key (run sequence, rank of its url within that run)."""
+
+    doc_id: str
+    run_seq: int
+    rank: int
+
+    @property
+    def key(self) -> tuple[int, int, str]:
+        return (self.run_seq, self.rank, self.doc_id)
+
+
+@dataclass
+class StoredDoc:
+    """One indexed document as every backend keeps it."""
+
+    doc_id: str
+    content_key: int  # first 64 bits of the content hash
+    run_seq: int
+    rank: int
+    near_rep: Rep
+    story_rep: Rep
+    near: np.ndarray  # uint32 MinHash
+    story: np.ndarray  # uint32 sorted bottom-k sketch of filtered story shingles
+
+
+def content_key(content_hash: str) -> int:
+    return int(content_hash[:16], 16)
+
+
+def band_keys(near: np.ndarray, bands: int) -> np.ndarray:
+    """uint32 LSH key of each band of each MinHash row ([n, num_perm] -> [n, bands]); band index is mixed in."""
+    near = np.atleast_2d(near)
+    n, perms = near.shape
+    rows = perms // bands
+    cols = near.reshape(n, bands, rows).astype(np.uint64)
+    with np.errstate(over="ignore"):
+        h = np.broadcast_to(np.arange(1, bands + 1, dtype=np.uint64), (n, bands)).copy()
+        for j in range(rows):
+            h = h * _MIX + cols[:, :, j]
+        h ^= h >> np.uint64(29)
+        h *= np.uint64(0xBF58476D1CE4E5B9)
+        h ^= h >> np.uint64(32)
+    return (h & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+
+
+class DocFreq:
+    """Count-min sketch of shingle document frequencies (over-estimates only, so a doubtful shingle is dropped)."""
+
+    def __init__(self, table: np.ndarray, n_docs: int) -> None:
+        self.table = table  # uint32 [depth, width]
+        self.n_docs = n_docs
+
+    @classmethod
+    def empty(cls, depth: int, width: int) -> DocFreq:
+        return cls(np.zeros((depth, width), dtype=np.uint32), 0)
+
+    @staticmethod
+    def cells(values: np.ndarray, depth: int, width: int) -> np.ndarray:
+        """Column of each value in each row: [depth, len(values)]."""
+        v = values.astype(np.uint64)
+        mask = np.uint64(width - 1)
+        out = np.empty((depth, len(v)), dtype=np.int64)
+        with np.errstate(over="ignore"):
+            for d in range(depth):
+                h = (v + np.uint64(d + 1)) * np.uint64(0xD6E8FEB86659FD93)
+                h ^= h >> np.uint64(32)
+                out[d] = (h & mask).astype(np.int64)
+        return out
+
+    def counts(self, values: np.ndarray) -> np.ndarray:
+        depth, width = self.table.shape
+        cells = self.cells(values, depth, width)
+        return self.table[np.arange(depth)[:, None], cells].min(axis=0)
+
+    def add_docs(self, shingle_sets: list[np.ndarray]) -> None:
+        """Count each document's distinct shingles once."""
+        if not shingle_sets:
+            return
+        depth, width = self.table.shape
+        cells = self.cells(np.concatenate(shingle_sets), depth, width)
+        for d in range(depth):
+            self.table[d] += np.bincount(cells[d], minlength=width).astype(np.uint32)
+        self.n_docs += len(shingle_sets)

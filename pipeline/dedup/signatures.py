@@ -1,0 +1,125 @@
+"""Per-document signatures: content hash, near-duplicate MinHash and same-story shingle set.
+
+`compute_signature` is pure and its result is small and picklable, so it runs in worker processes;
+the MinHash uses datasketch's `affine32` permutations, so a signature converts to `datasketch.LeanMinHash`.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.dedup.config import DedupConfig
+from pipeline.dedup.shingles import detect_language, shingle
+from pipeline.errors import Rejected
+from pipeline.extract.normalize import normalize_for_matching
+
+logger = logging.getLogger(__name__)
+
+SCHEME = "affine32"
+
+
+def _collapse(normalized: str) -> str:
+    return " ".join(normalized.split())
+
+
+def content_hash(text: str) -> str:
+    """sha1 hex of the matching-normalized body with whitespace collapsed: equal hashes are `exact` duplicates."""
+    return hashlib.sha1(_collapse(normalize_for_matching(text)).encode("utf-8")).hexdigest()
+
+
+def make_doc_id(url: str, content_hash: str) -> str:
+    """First 20 hex chars of sha1(url + newline + content_hash): one version of one URL's content."""
+    return hashlib.sha1(f"{url}\n{content_hash}".encode("utf-8")).hexdigest()[:20]
+
+
+@functools.lru_cache(maxsize=8)
+def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine32 permutation parameters (a, b) for `num_perm` and `seed`."""
+    from datasketch import MinHash
+
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=SCHEME).permutations
+    return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
+
+
+def minhash(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
+    """MinHash hashvalues of uint32 shingle hashes, equal to datasketch `MinHash(scheme="affine32").update_batch`."""
+    a, b = permutations(num_perm, seed)
+    if len(values) == 0:
+        return np.full(num_perm, np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    with np.errstate(over="ignore"):
+        hv = _fmix32(values.astype(np.uint32, copy=False))
+        return (np.multiply.outer(hv, a) + b).min(axis=0)
+
+
+@dataclass(frozen=True)
+class DocSignature:
+    """What dedup needs to know about one body; arrays are kept as bytes so the record is hashable and compact."""
+
+    content_hash: str
+    near: bytes  # MinHash hashvalues, uint32 x num_perm
+    story: bytes  # sorted distinct uint32 stemmed-shingle hashes (background-common shingles dropped)
+    n_tokens: int
+    language: str | None
+    seed: int
+
+    @property
+    def near_values(self) -> np.ndarray:
+        return np.frombuffer(self.near, dtype=np.uint32)
+
+    @property
+    def story_values(self) -> np.ndarray:
+        return np.frombuffer(self.story, dtype=np.uint32)
+
+    def to_lean_minhash(self):
+        """The near-duplicate MinHash as a `datasketch.LeanMinHash` (same seed and scheme as `permutations`)."""
+        from datasketch import LeanMinHash
+
+        return LeanMinHash(seed=self.seed, hashvalues=self.near_values, scheme=SCHEME)
+
+
+def compute_signature(text: str, language: str | None, config: DedupConfig) -> DocSignature:
+    """Normalize, shingle and sketch one body; raises `Rejected("dedup", "no_tokens")` for a body without words."""
+    normalized = _collapse(normalize_for_matching(text or ""))
+    if language is None and normalized:
+        language = detect_language(normalized)
+    shingled = shingle(normalized, language, config)
+    if shingled.n_tokens == 0:
+        raise Rejected("dedup", "no_tokens", "the body has no word to compare")
+    return DocSignature(
+        content_hash=hashlib.sha1(normalized.encode("utf-8")).hexdigest(),
+        near=minhash(shingled.near, config.num_perm, config.seed).tobytes(),
+        story=shingled.story.tobytes(),
+        n_tokens=shingled.n_tokens,
+        language=language,
+        seed=config.seed,
+    )
+
+
+def estimate_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """MinHash estimate of the Jaccard similarity of two hashvalue arrays."""
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def sketch_jaccard(a: np.ndarray, b: np.ndarray, k: int) -> float:
+    """Bottom-k estimate of Jaccard(A, B) from sorted bottom-k sketches; exact when both sets have <= k elements."""
+    union = np.union1d(a, b)
+    if len(union) == 0:
+        return 0.0
+    union = union[:k]
+    cutoff = union[-1]
+    # only elements below both sketches' coverage can be judged; for full sets this is the whole union
+    both = np.intersect1d(a[a <= cutoff], b[b <= cutoff], assume_unique=True)
+    return len(both) / len(union)

@@ -1,0 +1,120 @@
+"""Extraction: raw bytes of a page or text dump -> title, body, author, date and language.
+
+`extract_article` is what the Scrapy pipeline calls; `extract_text` and `extract_html` are the same
+extractors for notebooks. Every input that yields no article raises `pipeline.errors.Rejected`; no other
+exception escapes `extract_article`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline.errors import Rejected
+from pipeline.extract.config import ExtractConfig
+from pipeline.extract.decode import decode_bytes, sniff_declared
+from pipeline.extract.html import (
+    choose_title,
+    clean_author,
+    clean_text,
+    html_to_text,
+    page_title,
+    parse_date,
+    trafilatura_document,
+)
+from pipeline.extract.language import detect_language
+from pipeline.extract.normalize import tokenize
+from pipeline.extract.templates import SiteTemplates
+from pipeline.extract.text import extract_dump
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ExtractConfig",
+    "Extracted",
+    "Rejected",
+    "SiteTemplates",
+    "decode_bytes",
+    "extract_article",
+    "extract_html",
+    "extract_text",
+    "load_config",
+]
+
+
+@dataclass
+class Extracted:
+    """The article found in one input; `text` is the body, paragraphs separated by a newline."""
+
+    title: str | None
+    text: str
+    author: str | None
+    published_at: datetime | None  # UTC-aware
+    language: str | None  # ISO 639-1
+    extraction: str  # "html" or "text"
+
+
+def load_config() -> ExtractConfig:
+    """`ExtractConfig` from `configs/extract.yaml` (unknown keys are errors)."""
+    from pipeline.config import load_section
+
+    return load_section(ExtractConfig, "extract.yaml")
+
+
+def _require_article(text: str, config: ExtractConfig, mode: str) -> None:
+    words = len(tokenize(text))
+    if words < config.min_body_words:
+        raise Rejected("extract", "no_article", f"{mode} mode found {words} body words (< {config.min_body_words})")
+
+
+def extract_text(dump: str, *, source: str | None = None, templates: SiteTemplates | None = None,
+                 config: ExtractConfig | None = None) -> Extracted:
+    """Text-dump mode: title, body, byline, date and language from a page's plain text."""
+    config = config or ExtractConfig()
+    template_keys = templates.template_keys(source, dump) if templates is not None else frozenset()
+    result = extract_dump(dump, config, template_keys)
+    text = "\n".join(result.paragraphs)
+    _require_article(text, config, "text")
+    language = detect_language(text, config.language_min_chars) or result.language
+    return Extracted(result.title, text, result.author, result.published_at, language, "text")
+
+
+def extract_html(html: str, *, url: str | None = None, config: ExtractConfig | None = None) -> Extracted:
+    """HTML mode: trafilatura body and metadata; the text mode on the rendered page when trafilatura fails."""
+    config = config or ExtractConfig()
+    document = trafilatura_document(html, url, config)
+    text = clean_text(document.text if document is not None else None)
+    title = choose_title(document.title if document is not None else None, page_title(html),
+                         document.sitename if document is not None else None)
+    if len(tokenize(text)) < config.min_body_words and config.html_text_fallback:
+        fallback = extract_dump(html_to_text(html), config)
+        text = "\n".join(fallback.paragraphs)
+        title = title or fallback.title
+    _require_article(text, config, "html")
+    language = detect_language(text, config.language_min_chars)
+    author = clean_author(document.author) if document is not None else None
+    published = parse_date(document.date) if document is not None else None
+    return Extracted(title, text, author, published, language, "html")
+
+
+def extract_article(raw: bytes, content_kind: str, *, url: str | None = None, source: str | None = None,
+                    http_encoding: str | None = None, templates: SiteTemplates | None = None,
+                    config: ExtractConfig | None = None) -> Extracted:
+    """Decode and extract one fetched input; raises only `Rejected` (stage "read" or "extract")."""
+    config = config or ExtractConfig()
+    if content_kind not in ("html", "text"):
+        raise Rejected("extract", "unknown_kind", f"content_kind must be 'html' or 'text', got {content_kind!r}")
+    try:
+        declared = http_encoding or (sniff_declared(raw) if content_kind == "html" else None)
+        decoded = decode_bytes(raw, declared, max_control_ratio=config.max_control_ratio)
+        if content_kind == "html":
+            return extract_html(decoded, url=url, config=config)
+        return extract_text(decoded, source=source, templates=templates, config=config)
+    except Rejected:
+        raise
+    except RecursionError as exc:  # pathological nesting in lxml/trafilatura
+        raise Rejected("extract", "too_complex", f"{type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # a library bug on odd input must become a reject row, not stop the crawl
+        logger.warning("extraction failed on %s: %s: %s", url, type(exc).__name__, exc)
+        raise Rejected("extract", "error", f"{type(exc).__name__}: {exc}") from exc

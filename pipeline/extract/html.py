@@ -1,0 +1,118 @@
+"""HTML mode: trafilatura for body and metadata, with title/author/date post-processing."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import datetime, timezone
+
+from pipeline.extract.config import ExtractConfig
+
+logger = logging.getLogger(__name__)
+
+_SPACES = re.compile(r"[ \t\u00a0]+")
+_BLANKS = re.compile(r"\n\s*\n+")
+
+
+def trafilatura_document(html: str, url: str | None, config: ExtractConfig, **overrides: object):
+    """trafilatura's `Document` for `html` with our options (or None when it finds no main text)."""
+    import trafilatura
+
+    options = dict(
+        url=url,
+        with_metadata=True,
+        favor_precision=config.favor_precision,
+        favor_recall=config.favor_recall,
+        include_tables=config.include_tables,
+        include_comments=config.include_comments,
+        deduplicate=False,  # trafilatura's duplicate cache is process-wide: it would make results order-dependent
+    )
+    options.update(overrides)
+    return trafilatura.bare_extraction(html, **options)
+
+
+def clean_author(author: str | None) -> str | None:
+    """trafilatura joins every byline it finds with '; ': keep distinct names once, original spelling."""
+    if not author:
+        return None
+    seen: dict[str, str] = {}
+    for part in author.split(";"):
+        part = _SPACES.sub(" ", part).strip(" ,|")
+        if part and part.casefold() not in seen:
+            seen[part.casefold()] = part
+    return "; ".join(seen.values()) or None
+
+
+def parse_date(value: str | None) -> datetime | None:
+    """trafilatura's ISO date string as an aware UTC datetime (dates without a time are UTC midnight)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc)
+
+
+def clean_text(text: str | None) -> str:
+    """Body as paragraphs separated by one newline, inner whitespace runs collapsed."""
+    if not text:
+        return ""
+    lines = (_SPACES.sub(" ", line).strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def html_to_text(html: str) -> str:
+    """The page rendered as plain text with html-text (block elements on their own lines)."""
+    import html_text
+
+    return html_text.extract_text(html, guess_layout=True)
+
+
+_TITLE_TAG = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.I | re.S)
+_TITLE_PARTS = re.compile(r"\s+[|\-–—·»:]\s+|\s*::\s*|_")
+_BRACKET_SUFFIX = re.compile(r"\s*\[([^\]]*)\]\s*$")
+_WORDS = re.compile(r"\w+")
+
+
+def page_title(html: str) -> str | None:
+    """The document's <title> text, entities decoded and whitespace collapsed."""
+    import html as html_lib
+
+    match = _TITLE_TAG.search(html[:200000])
+    if not match:
+        return None
+    title = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).split())
+    return title or None
+
+
+def _content_words(text: str) -> set[str]:
+    return {w.casefold() for w in _WORDS.findall(text) if len(w) >= 4 or not w.isascii()}
+
+
+def choose_title(found: str | None, tag_title: str | None, sitename: str | None = None) -> str | None:
+    """trafilatura's title unless it is really a site or section name, then the page's <title>.
+
+    trafilatura prefers the first <h1>, which on some sites names the section ("Allergies Health Center")
+    or the site itself ("Archive of Our Own beta"): such a title shares no content word with the <title>,
+    or its words sit mostly in the <title>'s site-name part (a segment after the first). A <title> that is
+    just the site name is never preferred.
+    """
+    if not tag_title:
+        return found
+    if not found:
+        return tag_title
+    if sitename and _content_words(tag_title) <= _content_words(sitename):
+        return found
+    found_words, tag_words = _content_words(found), _content_words(tag_title)
+    if found_words and not found_words & tag_words:
+        return tag_title
+    parts = [p.strip() for p in _TITLE_PARTS.split(_BRACKET_SUFFIX.sub(r" | \1", tag_title)) if p and p.strip()]
+    if len(parts) > 1 and found_words:
+        head = _content_words(parts[0])
+        tail = set().union(*(_content_words(p) for p in parts[1:]))
+        if not found_words & head and len(found_words & tail) * 2 >= len(found_words):
+            return parts[0]
+    return found

@@ -1,0 +1,108 @@
+"""Per-site template learning for text dumps: lines that recur on many pages of one site are template.
+
+A `source` is not assumed to be one site (local files all come as source "file"), so pages are grouped
+into *site clusters* by the lines they share: two dumps of one site share many menu, footer and label
+lines, two unrelated dumps share (almost) none. A line is template when it appears on at least
+`template_min_pages` pages of the dump's cluster. Long text-like lines need one page more, so the
+paragraphs of one wire story printed by two sites (or twice by one) are never taken for template.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import xxhash
+
+from pipeline.extract.blocks import line_key
+from pipeline.extract.config import ExtractConfig
+
+logger = logging.getLogger(__name__)
+
+_FORMAT = 1
+_MAX_KEYS = 50000  # per cluster; beyond this, lines seen on one page only are forgotten
+
+
+def _hash(key: str) -> str:
+    return xxhash.xxh64_hexdigest(key.encode("utf-8"))
+
+
+def _page_keys(dump: str) -> dict[str, str]:
+    """Hashed matching keys of the dump's lines -> the key itself (used to judge the line's length)."""
+    keys = {}
+    for line in dump.splitlines():
+        key = line_key(line)
+        if len(key) >= 2:
+            keys[_hash(key)] = key
+    return keys
+
+
+class SiteTemplates:
+    """Learned template lines, grouped per source into clusters of pages that share lines."""
+
+    def __init__(self, config: ExtractConfig | None = None) -> None:
+        self.config = config or ExtractConfig()
+        # source -> list of clusters; a cluster is {"pages": [page hashes], "lines": {line hash: page count}}
+        self._clusters: dict[str, list[dict]] = {}
+
+    def _match(self, source: str, keys: set[str]) -> dict | None:
+        """The cluster of `source` sharing the most lines with `keys`, if it shares enough to be one site."""
+        best, best_shared = None, 0
+        for cluster in self._clusters.get(source, []):
+            shared = sum(1 for key in keys if key in cluster["lines"])
+            if shared > best_shared:
+                best, best_shared = cluster, shared
+        return best if best_shared >= self.config.template_min_shared else None
+
+    def observe(self, source: str, dump: str) -> None:
+        """Learn from one page of `source` (observing the same dump twice counts it once)."""
+        keys = _page_keys(dump)
+        if not keys:
+            return
+        page = _hash("\n".join(sorted(keys)))
+        cluster = self._match(source, set(keys))
+        if cluster is None:
+            cluster = {"pages": [], "lines": {}}
+            self._clusters.setdefault(source, []).append(cluster)
+        if page in cluster["pages"]:
+            return
+        cluster["pages"].append(page)
+        for key in keys:
+            cluster["lines"][key] = cluster["lines"].get(key, 0) + 1
+        if len(cluster["pages"]) > self.config.template_max_pages:
+            cluster["pages"] = cluster["pages"][-self.config.template_max_pages:]
+        if len(cluster["lines"]) > _MAX_KEYS:
+            cluster["lines"] = {k: n for k, n in cluster["lines"].items() if n > 1}
+
+    def template_keys(self, source: str | None, dump: str) -> frozenset[str]:
+        """Matching keys (see `blocks.line_key`) of the dump's lines that are template on its site."""
+        if source is None:
+            return frozenset()
+        keys = _page_keys(dump)
+        cluster = self._match(source, set(keys))
+        if cluster is None:
+            return frozenset()
+        own = 1 if _hash("\n".join(sorted(keys))) in cluster["pages"] else 0
+        result = set()
+        for hashed, key in keys.items():
+            others = cluster["lines"].get(hashed, 0) - own
+            needed = self.config.template_min_pages - 1
+            if len(key) >= self.config.length_low:
+                needed += 1  # text-like line: two pages sharing it may be one story twice
+            if others >= needed:
+                result.add(key)
+        return frozenset(result)
+
+    def to_json(self) -> str:
+        """Serialize the learned clusters (line hashes only, no page text)."""
+        return json.dumps({"format": _FORMAT, "clusters": self._clusters}, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, s: str, config: ExtractConfig | None = None) -> SiteTemplates:
+        """Restore templates saved by `to_json`; a malformed document is a ValueError."""
+        data = json.loads(s)
+        if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("clusters"), dict):
+            raise ValueError("not a SiteTemplates document (expected format %d)" % _FORMAT)
+        templates = cls(config)
+        templates._clusters = data["clusters"]
+        return templates

@@ -1,0 +1,47 @@
+"""`LakeConfig`: how the lake writes and uploads files, loaded from `configs/lake.yaml`.
+
+Nothing here says where the lake is or how to log in: the URI is a setting (`LAKE_URI`) and S3
+credentials/endpoint come only from the standard AWS chain (env, profiles, instance roles).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LakeConfig:
+    """Parquet layout, spool batching and S3 transfer behaviour."""
+
+    # Final Parquet files
+    compression: str = "zstd"
+    compression_level: int = 6
+    row_group_rows: int = 10_000  # ~50 MB of article text per row group: scans skip, readers stream
+    max_rows_per_file: int = 200_000  # a bigger run is split into several `part-<run>-<n>` files
+    # Spool: rows buffered in memory before they go to a local Parquet batch file
+    spool_batch_rows: int = 2_000
+    spool_batch_bytes: int = 32 * MIB
+    # S3 transfer (boto3 managed transfer)
+    multipart_threshold: int = 64 * MIB
+    multipart_chunksize: int = 16 * MIB
+    max_concurrency: int = 4
+    checksum_algorithm: str = "CRC32"  # per-request checksum the server verifies (CRC32, CRC32C, SHA1, SHA256)
+    retry_mode: str = "standard"  # botocore retry mode: standard or adaptive (client-side rate limiting)
+    max_attempts: int = 6
+    connect_timeout: float = 10.0
+    read_timeout: float = 60.0
+    # Multipart uploads older than this are aborted by `recover()` even if no local spool names them.
+    stale_upload_hours: float = 24.0
+
+    def __post_init__(self) -> None:
+        if self.retry_mode not in ("standard", "adaptive", "legacy"):
+            raise ValueError(f"retry_mode must be standard, adaptive or legacy, not {self.retry_mode!r}")
+        if self.multipart_chunksize < 5 * MIB:
+            raise ValueError("multipart_chunksize must be at least 5 MiB (the S3 minimum part size)")
+        for name in ("row_group_rows", "max_rows_per_file", "spool_batch_rows", "max_attempts"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if self.max_rows_per_file < self.row_group_rows:
+            raise ValueError("max_rows_per_file must be at least row_group_rows")

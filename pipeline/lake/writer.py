@@ -1,0 +1,242 @@
+"""`LakeWriter`: spools one run's rows, then publishes final Parquet files and the run manifest.
+
+Order of a close, which is what makes a run all-or-nothing for readers that follow manifests and
+makes a failed publish resumable: final files are written into the spool, `state.json` marks the run
+ready, every file is uploaded (deterministic keys: a retry overwrites, never duplicates), the
+caller's `before_manifest` commits the dedup index, and the manifest is written last. Any failure
+leaves the spool in place; the next run's `recover()` publishes it before new work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipeline.lake.config import LakeConfig
+from pipeline.lake.manifest import build_manifest, describe_file, write_manifest
+from pipeline.lake.parquet import write_files
+from pipeline.lake.rejects import lake_reject_keys
+from pipeline.lake.schema import ARTICLES, FILLED_AT_CLOSE, SCHEMAS, check_row, partition_dir
+from pipeline.lake.spool import RowSpool, RunDir, other_runs
+from pipeline.lake.store import LakeUnavailable, Store
+
+logger = logging.getLogger(__name__)
+
+SPOOLED_ARTICLES = pa.schema([f for f in ARTICLES if f.name not in FILLED_AT_CLOSE])
+
+
+class LakeWriter:
+    """One run's writer: `add_*` rows during the crawl, `close` once at the end."""
+
+    def __init__(
+        self, store: Store, *, run_id: str, ingest_date: dt.date, spool_dir: Path, config: LakeConfig
+    ) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.ingest_date = ingest_date.isoformat()
+        self.spool_dir = Path(spool_dir).resolve()
+        self.config = config
+        self.run = RunDir(self.spool_dir / run_id)
+        self.run.lock(wait=True)
+        schemas = {"articles": SPOOLED_ARTICLES, "links": SCHEMAS["links"], "rejects": SCHEMAS["rejects"]}
+        self.spools = {
+            name: RowSpool(self.run.pending(name), schema, config.spool_batch_rows, config.spool_batch_bytes)
+            for name, schema in schemas.items()
+        }
+        # Keys landed by runs this writer recovered: their dedup state was never committed, so the
+        # same inputs come through again and must not be written twice.
+        self._recovered_docs: set[str] = set()
+        self._recovered_links: set[tuple[str, str, str]] = set()
+        self.closed = False
+
+    # ---- rows -------------------------------------------------------------------------------
+    def add_article(self, row: dict) -> None:
+        """Spool one article (every ARTICLES column except near_dup_of/story_id, filled at close)."""
+        check_row("articles", row, skip=FILLED_AT_CLOSE)
+        if set(FILLED_AT_CLOSE) & set(row):
+            raise ValueError(f"articles: {FILLED_AT_CLOSE} are filled by close(), not by add_article")
+        self.spools["articles"].add(row)
+
+    def add_link(self, row: dict) -> None:
+        check_row("links", row)
+        self.spools["links"].add(row)
+
+    def add_reject(self, row: dict) -> None:
+        """Spool a reject; one equal by (url, stage, reason) to a reject already in the lake is dropped at close."""
+        check_row("rejects", row)
+        self.spools["rejects"].add(row)
+
+    # ---- recovery ---------------------------------------------------------------------------
+    def recover(self) -> list[str]:
+        """Publish what earlier incomplete runs left in the spool; returns the lake keys published."""
+        ready: list[tuple[RunDir, dict]] = []
+        for run in other_runs(self.spool_dir, self.run_id):
+            if not run.lock(wait=False):
+                logger.info("spooled run %s is still being written by a live process; left alone", run.run_id)
+                continue
+            state = run.read_state()
+            if state is None:
+                logger.warning(
+                    "run %s stopped before it finished writing: none of it was published or committed, "
+                    "so its inputs will be ingested again; discarding %s",
+                    run.run_id,
+                    run.path,
+                )
+                run.remove()
+                continue
+            ready.append((run, state))
+        # Uploads a killed process left unfinished: invisible to readers, but they cost storage.
+        pending_keys = [key for run, _ in ready for key in run.final_keys()]
+        aborted = self.store.abort_stale_uploads(pending_keys, self.config.stale_upload_hours)
+        if aborted:
+            logger.warning("aborted %d unfinished multipart upload(s): %s", len(aborted), ", ".join(aborted))
+        published: list[str] = []
+        for run, state in ready:
+            self._remember(run)
+            manifest = self._publish(run, state, before_manifest=None, recovered_by=self.run_id)
+            published += [f["key"] for f in manifest["files"]]
+            logger.warning("published run %s from the spool (%s rows)", run.run_id, manifest["rows"])
+        return published
+
+    def _remember(self, run: RunDir) -> None:
+        import pyarrow.parquet as pq
+
+        for key in run.final_keys():
+            if key.startswith("articles/"):
+                self._recovered_docs.update(pq.read_table(run.final(key), columns=["doc_id"])["doc_id"].to_pylist())
+            elif key.startswith("links/"):
+                t = pq.read_table(run.final(key), columns=["doc_id", "other_doc_id", "kind"])
+                self._recovered_links.update(zip(*(t[c].to_pylist() for c in t.column_names), strict=True))
+
+    # ---- close ------------------------------------------------------------------------------
+    def close(
+        self,
+        assignments: Mapping[str, tuple[str | None, str]],
+        *,
+        settings: dict,
+        before_manifest: Callable[[], None] | None = None,
+    ) -> dict:
+        """Finalize, publish and commit the run; returns its manifest. Raises LakeUnavailable (spool kept)."""
+        if self.closed:
+            raise RuntimeError(f"run {self.run_id} is already closed")
+        self.closed = True
+        for spool in self.spools.values():
+            spool.flush()
+        state = {
+            "run_id": self.run_id,
+            "ingest_date": self.ingest_date,
+            "settings": settings,
+            "counts": self._finalize(assignments),
+            "rejects_final": False,
+        }
+        self.run.write_state(state)
+        try:
+            return self._publish(self.run, state, before_manifest=before_manifest)
+        finally:
+            self.run.unlock()  # published, or ready for whichever run recovers it
+
+    def _finalize(self, assignments: Mapping[str, tuple[str | None, str]]) -> dict:
+        seen: set[str] = set(self._recovered_docs)
+        missing = 0
+
+        def articles():
+            nonlocal missing
+            for table in self.spools["articles"].tables():
+                ids = table["doc_id"].to_pylist()
+                keep = [i not in seen and not seen.add(i) for i in ids]  # first of repeated doc_ids wins
+                table = table.filter(pa.array(keep, pa.bool_()))
+                near, story = [], []
+                for doc_id in table["doc_id"].to_pylist():
+                    found = assignments.get(doc_id)
+                    if found is None:
+                        missing += 1
+                        found = (None, doc_id)  # unassigned: its own singleton story
+                    near.append(found[0])
+                    story.append(found[1])
+                yield table.append_column("near_dup_of", pa.array(near, pa.string())).append_column(
+                    "story_id", pa.array(story, pa.string())
+                )
+
+        def links():
+            for table in self.spools["links"].tables():
+                if self._recovered_links:
+                    keys = zip(*(table[c].to_pylist() for c in ("doc_id", "other_doc_id", "kind")), strict=True)
+                    table = table.filter(pa.array([k not in self._recovered_links for k in keys], pa.bool_()))
+                yield table
+
+        counts = {
+            "articles": self._write_final("articles", articles()),
+            "links": self._write_final("links", links()),
+        }
+        if missing:
+            logger.warning("%d article(s) had no dedup assignment; each is its own story", missing)
+        return counts
+
+    def _write_final(self, dataset: str, tables) -> int:
+        out = self.run.final(partition_dir(dataset, self.ingest_date))
+        files = write_files(tables, SCHEMAS[dataset], out, f"part-{self.run_id}", self.config)
+        return sum(describe_file(f, "")["rows"] for f in files)
+
+    # ---- publish ----------------------------------------------------------------------------
+    def _publish(
+        self,
+        run: RunDir,
+        state: dict,
+        *,
+        before_manifest: Callable[[], None] | None,
+        recovered_by: str | None = None,
+    ) -> dict:
+        try:
+            if not state["rejects_final"]:
+                self._finalize_rejects(run, state)
+            files = [describe_file(run.final(key), key) for key in run.final_keys()]
+            for f in files:
+                self.store.put_file(run.final(f["key"]), f["key"], sha256=f["sha256"])
+                logger.debug("uploaded %s (%d bytes)", f["key"], f["bytes"])
+            if before_manifest is not None:
+                try:
+                    before_manifest()
+                except LakeUnavailable:
+                    raise
+                except Exception as exc:
+                    raise LakeUnavailable(f"committing the dedup state failed: {type(exc).__name__}: {exc}") from exc
+            extra = {"recovered_by": recovered_by} if recovered_by else {}
+            manifest = build_manifest(
+                run_id=state["run_id"],
+                kind="ingest",
+                ingest_date=state["ingest_date"],
+                files=files,
+                settings=state["settings"],
+                lake_uri=self.store.uri,
+                **extra,
+            )
+            write_manifest(self.store, manifest)
+        except LakeUnavailable as exc:
+            raise LakeUnavailable(
+                f"{exc}. Run {state['run_id']} is not published; everything is kept in the spool "
+                f"{run.path} and the next run publishes it before new work."
+            ) from exc
+        run.remove()
+        return manifest
+
+    def _finalize_rejects(self, run: RunDir, state: dict) -> None:
+        """Write the run's rejects file, minus rejects already in the lake (needs the store, so done here)."""
+        known = lake_reject_keys(self.store, exclude_run=state["run_id"])
+        spool = RowSpool(run.pending("rejects"), SCHEMAS["rejects"], 1, 1)
+
+        def fresh():
+            for table in spool.tables():
+                keys = zip(*(table[c].to_pylist() for c in ("url", "stage", "reason")), strict=True)
+                keep = [k not in known and not known.add(k) for k in keys]
+                yield table.filter(pa.array(keep, pa.bool_()))
+
+        out = run.final(partition_dir("rejects", state["ingest_date"]))
+        files = write_files(fresh(), SCHEMAS["rejects"], out, f"part-{state['run_id']}", self.config)
+        state["counts"]["rejects"] = sum(describe_file(f, "")["rows"] for f in files)
+        state["rejects_final"] = True
+        run.write_state(state)

@@ -1,0 +1,69 @@
+"""Signatures: identity definitions, datasketch compatibility, languages, bad input."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+
+import numpy as np
+import pytest
+from datasketch import LeanMinHash, MinHash
+
+from pipeline.dedup import DedupConfig, compute_signature, content_hash, make_doc_id
+from pipeline.dedup.shingles import shingle
+from pipeline.dedup.signatures import minhash, sketch_jaccard
+from pipeline.errors import Rejected
+from pipeline.extract.normalize import normalize_for_matching
+
+
+def test_identity_follows_architecture_definitions(seed_bodies):
+    text = seed_bodies["000"]
+    expected = hashlib.sha1(" ".join(normalize_for_matching(text).split()).encode()).hexdigest()
+    assert content_hash(text) == expected
+    assert content_hash("  Hello\n\nWORLD ") == content_hash("hello world")
+    assert make_doc_id("file:///a.txt", expected) == hashlib.sha1(f"file:///a.txt\n{expected}".encode()).hexdigest()[:20]
+    assert compute_signature(text, "ar", DedupConfig()).content_hash == expected
+
+
+def test_minhash_equals_datasketch_update_batch():
+    values = np.random.default_rng(7).integers(0, 2**32, size=500, dtype=np.uint64).astype(np.uint32)
+    reference = MinHash(num_perm=128, seed=1, hashfunc=int, scheme="affine32")
+    reference.update_batch([int(v) for v in values])
+    assert np.array_equal(minhash(values, 128, 1), reference.hashvalues)
+
+
+def test_signature_is_compact_picklable_and_converts_to_lean_minhash(seed_bodies, config):
+    a = compute_signature(seed_bodies["000"], "ar", config)
+    b = compute_signature(seed_bodies["000"] + "\nسطر إضافي في نهاية الخبر", "ar", config)
+    assert pickle.loads(pickle.dumps(a)) == a
+    assert len(pickle.dumps(a)) < 2000
+    lean_a, lean_b = a.to_lean_minhash(), b.to_lean_minhash()
+    assert isinstance(lean_a, LeanMinHash)
+    assert lean_a.jaccard(lean_b) > 0.8
+
+
+def test_language_is_detected_when_missing(seed_bodies, config):
+    sig = compute_signature(seed_bodies["001"], None, config)
+    assert sig.language == "ar"
+    assert sig.story == compute_signature(seed_bodies["001"], "ar", config).story
+
+
+def test_stemming_makes_inflections_share_story_shingles(config):
+    a = shingle("the ministers announced new sanctions", "en", config).story
+    b = shingle("the minister announces new sanction", "en", config).story
+    assert len(np.intersect1d(a, b)) == len(a) == len(b)
+
+
+def test_cjk_text_uses_character_shingles(config):
+    text = "东京电力公司今天宣布将在明年春季重启柏崎刈羽核电站的七号机组。" * 2
+    edited = text.replace("明年春季", "今年秋季")
+    s1, s2 = shingle(text, "zh", config), shingle(edited, "zh", config)
+    assert s1.unspaced and s1.n_tokens == len(text.replace("。", ""))
+    # a word-shingle of a space-less sentence would be one shingle and the edit would make them disjoint
+    assert sketch_jaccard(s1.near, s2.near, 10**6) > 0.5
+
+
+def test_body_without_words_is_rejected(config):
+    with pytest.raises(Rejected) as err:
+        compute_signature(" ... --- !!! ", "en", config)
+    assert (err.value.stage, err.value.reason) == ("dedup", "no_tokens")

@@ -1,0 +1,39 @@
+"""Language identification and matching normalization seen from the extraction API."""
+
+from __future__ import annotations
+
+from pipeline.extract import extract_text
+from pipeline.extract.language import detect_language, stopwords
+from pipeline.extract.normalize import normalize_for_matching
+
+ENGLISH = ("The committee met on Thursday and agreed that the new rules would take effect next spring, "
+           "after a long debate about what they would cost the small businesses of the region.")
+FRENCH = ("Le comité s'est réuni jeudi et a convenu que les nouvelles règles entreraient en vigueur au "
+          "printemps prochain, après un long débat sur leur coût pour les petites entreprises de la région.")
+GERMAN = ("Der Ausschuss hat am Donnerstag beschlossen, dass die neuen Regeln im nächsten Frühjahr in Kraft "
+          "treten, nach einer langen Debatte über die Kosten für die kleinen Unternehmen der Region.")
+
+
+def test_languages_of_the_development_set(seed_bytes):
+    assert detect_language(seed_bytes["000_3b93ccf9d086253d.txt"].decode("utf-8")) == "ar"
+    assert detect_language(ENGLISH) == "en"
+    assert detect_language(FRENCH) == "fr"
+    assert detect_language(GERMAN) == "de"
+
+
+def test_too_little_text_has_no_language():
+    assert detect_language("12:45 — ::") is None
+
+
+def test_extracted_language_and_original_characters_are_kept():
+    dump = "\n\n".join(["Menu", "Rules agreed", ENGLISH, ENGLISH.replace("Thursday", "Friday")])
+    result = extract_text(dump)
+    assert result.language == "en"
+    arabic = "أكّد الوزيرُ أنّ المفاوضاتِ ستُستأنف"
+    assert normalize_for_matching(arabic) != arabic  # matching folds marks and letter variants...
+    assert normalize_for_matching(arabic) == normalize_for_matching("اكد الوزير ان المفاوضات ستستانف")
+
+
+def test_arabic_stopwords_come_normalized():
+    words = stopwords("ar")
+    assert "في" in words and "الي" in words  # إلى folded to الي like the text it is matched against

@@ -1,0 +1,148 @@
+"""Real servers for tests, on free loopback ports, stopped by PID: SeaweedFS (`weed`) and moto_server.
+
+Both speak S3 over HTTP, so the code under test runs exactly as in production (boto3, pyarrow,
+polars talk to an endpoint). Import the helpers from any room's tests::
+
+    server = start_seaweedfs(tmp_dir)      # persistent: for crash/restart tests
+    server = start_moto(tmp_dir)           # fast, in-memory: for API tests
+    server.create_bucket("lake"); env = server.env(); ...; server.stop()
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"}
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stop_pid(process: subprocess.Popen, timeout: float = 5.0) -> None:
+    """SIGTERM the process by PID, then SIGKILL if it has not ended within `timeout` seconds."""
+    if process.poll() is not None:
+        return
+    os.kill(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait(timeout)
+
+
+@dataclass
+class S3Server:
+    """An S3-compatible server process; `endpoint` is its http://127.0.0.1:PORT address."""
+
+    name: str
+    command: list[str]
+    endpoint: str
+    log_path: Path
+    startup_timeout: float = 60.0
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def env(self, endpoint: str | None = None) -> dict[str, str]:
+        """AWS_* variables (the standard chain) that point a client at this server (or at `endpoint`)."""
+        return {
+            **CREDENTIALS,
+            "AWS_ENDPOINT_URL": endpoint or self.endpoint,
+            "AWS_EC2_METADATA_DISABLED": "true",  # no instance-metadata probes on a machine without a cloud
+            "AWS_CONFIG_FILE": os.devnull,
+            "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        }
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            region_name=CREDENTIALS["AWS_REGION"],
+        )
+
+    def start(self) -> S3Server:
+        """Start the process and wait until it answers S3 requests."""
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
+        try:
+            self.process = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        finally:
+            log.close()
+        deadline = time.monotonic() + self.startup_timeout
+        client = self.client()
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
+            try:
+                client.list_buckets()
+                return self
+            except Exception as exc:  # noqa: BLE001 - not up yet: connection refused, 5xx while starting
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"{self.name} did not answer within {self.startup_timeout}s: {exc}") from exc
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_pid(self.process)
+            self.process = None
+
+    def kill(self) -> None:
+        """SIGKILL: the server disappears mid-conversation, as in a crash or network cut."""
+        if self.process is not None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+            self.process = None
+
+    def create_bucket(self, bucket: str) -> None:
+        client = self.client()
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            try:
+                client.create_bucket(Bucket=bucket)
+                return
+            except client.exceptions.BucketAlreadyOwnedByYou:
+                return
+            except Exception as exc:  # SeaweedFS answers 5xx until its first volume is allocated
+                status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode", 500)
+                if status < 500 or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+
+def start_moto(log_dir: Path) -> S3Server:
+    """moto_server (in-memory S3) on a free port."""
+    port = free_port()
+    command = [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)]
+    return S3Server("moto_server", command, f"http://127.0.0.1:{port}", Path(log_dir) / "moto.log").start()
+
+
+def start_seaweedfs(data_dir: Path) -> S3Server:
+    """SeaweedFS master + volume + filer + S3 gateway, all bound to 127.0.0.1, data in `data_dir`.
+
+    Every port is chosen explicitly: the defaults (and the gRPC ports, http + 10000) may be taken.
+    Restarting with `start()` reuses the ports and the data, so the lake survives a server crash.
+    """
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    names = ("master", "volume", "filer", "s3")
+    ports = {name: (free_port(), free_port()) for name in names}
+    command = [str(BIN / "weed"), "server", f"-dir={data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
+    command += ["-filer", "-s3", "-master.telemetry=false", "-master.volumeSizeLimitMB=64", "-volume.max=50"]
+    for name, (http, grpc) in ports.items():
+        command += [f"-{name}.port={http}", f"-{name}.port.grpc={grpc}"]
+    endpoint = f"http://127.0.0.1:{ports['s3'][0]}"
+    return S3Server("seaweedfs", command, endpoint, data_dir.parent / f"{data_dir.name}.log").start()

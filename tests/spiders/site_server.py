@@ -1,0 +1,128 @@
+"""The fixture news site over HTTP on loopback, with the behaviour a crawler meets on real sites.
+
+Serves tests/resources/site/www (with `{{BASE}}` replaced by this server's origin), ETag and
+Last-Modified validators with 304 answers, redirects (on-site and off-site), a 404, a page that
+fails once with 500, a slow page, and `*.xml.gz` built on the fly. Every request is appended as a
+JSON line to --log so tests can count what the crawler downloaded.
+
+    python tests/spiders/site_server.py --port 0 --log requests.jsonl [--robots-status 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import urlsplit
+
+SITE = Path(__file__).resolve().parent.parent / "resources" / "site"
+LAST_MODIFIED = "Wed, 22 Jan 2025 10:00:00 GMT"
+TYPES = {".html": "text/html; charset=utf-8", ".xml": "application/xml", ".txt": "text/plain; charset=utf-8",
+         ".gz": "application/x-gzip"}
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: SiteServer
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 - silence stderr; we keep our own log
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        path = urlsplit(self.path).path
+        status = self.route(path)
+        self.server.record({"path": self.path, "status": status, "inm": self.headers.get("If-None-Match"),
+                            "ua": self.headers.get("User-Agent"), "host": self.headers.get("Host"),
+                            "t": time.time()})
+
+    def route(self, path: str) -> int:
+        routes, base = self.server.routes, self.server.base
+        if path in routes["redirects"]:
+            return self.send(301, b"", headers={"Location": base + routes["redirects"][path]})
+        if path in routes["offsite_redirects"]:
+            offsite = base.replace("127.0.0.1", "localhost")
+            return self.send(302, b"", headers={"Location": offsite + routes["offsite_redirects"][path]})
+        if path == "/robots.txt" and self.server.robots_status != 200:
+            return self.send(self.server.robots_status, b"robots unavailable")
+        if path in routes["flaky"] and self.server.first_time(path):
+            return self.send(500, b"<h1>Internal error</h1>", "text/html")
+        if path in routes["slow"]:
+            time.sleep(1.0)
+        body = self.server.content(routes["aliases"].get(path, path))
+        if body is None:
+            return self.send(404, b"<h1>Not found</h1>", "text/html")
+        etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+        if self.headers.get("If-None-Match") == etag:
+            return self.send(304, b"", headers={"ETag": etag})
+        suffix = Path(path).suffix if not path.endswith("/") else ".html"
+        return self.send(200, body, TYPES.get(suffix, "application/octet-stream"),
+                         headers={"ETag": etag, "Last-Modified": LAST_MODIFIED})
+
+    def send(self, status: int, body: bytes, content_type: str | None = None, headers: dict | None = None) -> int:
+        self.send_response(status)
+        if content_type:
+            self.send_header("Content-Type", content_type)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if status != 304:
+            self.wfile.write(body)
+        return status
+
+
+class SiteServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, log: Path, robots_status: int) -> None:
+        super().__init__(("127.0.0.1", port), Handler)
+        self.base = f"http://127.0.0.1:{self.server_address[1]}"
+        self.routes = json.loads((SITE / "routes.json").read_text(encoding="utf-8"))
+        self.robots_status = robots_status
+        self.log = log.open("a", encoding="utf-8")
+        self.lock = threading.Lock()
+        self.seen: set[str] = set()
+
+    def first_time(self, path: str) -> bool:
+        with self.lock:
+            first = path not in self.seen
+            self.seen.add(path)
+            return first
+
+    def record(self, entry: dict) -> None:
+        with self.lock:
+            self.log.write(json.dumps(entry) + "\n")
+            self.log.flush()
+
+    def content(self, path: str) -> bytes | None:
+        gz = path.endswith(".gz")
+        relative = (path[:-3] if gz else path).lstrip("/")
+        target = (SITE / "www" / relative).resolve()
+        if path.endswith("/"):
+            target = target / "index.html"
+        if not target.is_relative_to(SITE / "www") or not target.is_file():
+            return None
+        body = target.read_bytes().replace(b"{{BASE}}", self.base.encode())
+        return gzip.compress(body, mtime=0) if gz else body
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--log", type=Path, required=True)
+    parser.add_argument("--robots-status", type=int, default=200)
+    args = parser.parse_args()
+    server = SiteServer(args.port, args.log, args.robots_status)
+    print(server.base, flush=True)
+    sys.stdout.close()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
