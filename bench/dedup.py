@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
-import os
 import sys
 import tempfile
 import time
@@ -92,14 +91,189 @@ def bench_speed(n: int) -> None:
     print(f"ratio newsdedup / datasketch: {ours / base:.1f}x")
 
 
+def bench_memory(sizes: tuple[int, ...]) -> None:
+    """Index bytes per article with synthetic signatures, and datasketch's in-memory MinHashLSH for scale."""
+    import psutil
+    from datasketch import LeanMinHash, MinHashLSH
+
+    from pipeline.dedup.segments import Columns
+
+    config = load_config()
+    print("\n== memory: lake index (numpy columns + lookup arrays), synthetic signatures ==")
+    rng = np.random.default_rng(0)
+    for n in sizes:
+        gc.collect()
+        rss0 = psutil.Process().memory_info().rss
+        k = config.story_sketch_size
+        u32 = lambda *shape: rng.integers(0, 2**32, size=shape, dtype=np.uint64).astype(np.uint32)  # noqa: E731
+        ids = rng.integers(0, 256, size=(n, 10), dtype=np.uint8)
+        arrays = {
+            "ids": ids, "content": rng.integers(0, 2**63, size=n, dtype=np.uint64), "run": u32(n), "rank": u32(n),
+            "nrep": ids, "nrep_run": u32(n), "nrep_rank": u32(n), "srep": ids, "srep_run": u32(n), "srep_rank": u32(n),
+            "near": u32(n, config.num_perm), "story_vals": np.sort(u32(n, k), axis=1).ravel(),
+            "story_off": np.arange(0, n * k + 1, k, dtype=np.int64),
+        }  # fmt: skip
+        cols = Columns(arrays, config)
+        t0 = time.perf_counter()
+        cols.build_lookup()
+        took = time.perf_counter() - t0
+        rss = psutil.Process().memory_info().rss - rss0
+        print(f"{n:>9,} articles: {cols.nbytes() / n:6.0f} bytes/article in arrays, process RSS +{rss / 2**30:.2f} GiB "
+              f"(lookup build {took:.1f} s)")
+        del cols, arrays, ids
+    n = 20000
+    gc.collect()
+    import tracemalloc
+
+    tracemalloc.start()
+    lsh = MinHashLSH(threshold=config.near_threshold, num_perm=config.num_perm)
+    for i in range(n):
+        lsh.insert(str(i), LeanMinHash(seed=1, hashvalues=rng.integers(0, 2**32, config.num_perm, dtype=np.uint64).astype(np.uint32), scheme="affine32"))
+    size = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    print(f"datasketch MinHashLSH (near tier only), {n:,} articles: {size / n:6.0f} bytes/article (tracemalloc)")
+
+
+def _run(docs: list[tuple[str, str, str | None]]):
+    """One run over (url, text, language) in a temporary lake: links and assignments by url."""
+    config = load_config()
+    with tempfile.TemporaryDirectory() as tmp:
+        dedup = Deduplicator(config, open_index(config, LocalStore(tmp)))
+        ids, links = {}, []
+        for url, text, language in docs:
+            sig = compute_signature(text, language, config)
+            ids[url] = make_doc_id(url, sig.content_hash)
+            links += dedup.add(ids[url], url, sig)
+        assignments = dedup.finish_run()
+    urls = {v: k for k, v in ids.items()}
+    found = {}
+    for link in links:
+        pair = frozenset((urls[link.doc_id], urls[link.other_doc_id]))
+        found[pair] = (link.kind, link.similarity)
+    clusters = {url: assignments[ids[url]].near_dup_of or ids[url] for url in ids}
+    return found, clusters
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        raise SystemExit(f"dataset not found: {path} (expected next to the repository, in ../shared/datasets/)")
+    return path
+
+
+def bench_multi_outlet() -> None:
+    import json
+
+    import trafilatura
+
+    folder = _need(DATASETS / "multi-outlet-pages")
+    labels = json.loads((folder / "labels.json").read_text())
+    docs = []
+    for page in sorted(p for p in folder.iterdir() if p.name != "labels.json"):
+        text = trafilatura.extract(page.read_text(encoding="utf-8", errors="replace"))
+        if text and text.strip():
+            docs.append((page.name, text, None))
+    found, _ = _run(docs)
+    n = len(docs)
+    pairs = lambda key: {frozenset(p) for p in labels[key]}  # noqa: E731
+    near_truth, story_truth, unsure = pairs("exact_or_near_duplicate"), pairs("same_story"), pairs("unsure_do_not_score")
+    near_found = {p for p, (k, _) in found.items() if k in ("exact", "near_duplicate")}
+    story_found = {p for p, (k, _) in found.items() if k == "same_story"}
+    false_near = near_found - near_truth - unsure
+    false_story = story_found - story_truth - near_truth - unsure
+    related = pairs("related_but_different_story")
+    print(f"\n== quality: multi-outlet-pages ({n} pages with text, {n * (n - 1) // 2} pairs; trafilatura.extract) ==")
+    print(f"exact/near: found {len(near_found & near_truth)}/{len(near_truth)} labelled pairs, {len(false_near)} false")
+    print(f"same_story: found {len(story_found & story_truth)}/{len(story_truth)} labelled pairs "
+          f"(+{len((story_found | near_found) & story_truth) - len(story_found & story_truth)} as near), "
+          f"{len(false_story)} false same_story links ({len(false_story & related)} of them 'related but different')")
+    for pair in sorted(false_near | false_story, key=sorted):
+        print("   false:", " ~ ".join(sorted(pair)), found[pair])
+    for pair in sorted((near_truth | story_truth) - set(found), key=sorted):
+        print("   missed:", " ~ ".join(sorted(pair)))
+
+
+def _variants(text: str, donor: list[str], rng: np.random.Generator) -> list[str]:
+    """Republications of one article: other header/footer, a few percent of words changed, a paragraph dropped, new title."""
+    paras = [p for p in text.split("\n") if p.strip()]
+    header = "Breaking news from our partners | Home | World | Business | Subscribe"
+    footer = "Copyright 2024 Syndicated Media Group. All rights reserved. Share this article."
+    title = " ".join(rng.choice(donor, 8))
+    out = [f"{header}\n{text}\n{footer}", f"{title}\n{text}"]  # each mirror site adds its own boilerplate
+    words = text.split(" ")
+    changed = [w if rng.random() > 0.03 else str(rng.choice(donor)) for w in words]
+    out.append(f"{title}\n" + " ".join(changed))
+    if len(paras) >= 6:
+        drop = int(rng.integers(len(paras)))
+        out.append("\n".join([header, *paras[:drop], *paras[drop + 1 :], footer]))
+    return out
+
+
+def _unrelated(texts: list[str]) -> list[str]:
+    """Drop reference texts that repeat another one (the readability set has the same article in several
+    test folders), judged by exact word-trigram Jaccard, independent of the engine under test."""
+    kept, grams = [], []
+    for text in texts:
+        words = text.lower().split()
+        mine = {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
+        if all(len(mine & g) / len(mine | g) < 0.05 for g in grams):
+            kept.append(text)
+            grams.append(mine)
+    return kept
+
+
+def bench_syndication() -> None:
+    import html_text
+
+    folder = _need(DATASETS / "readability-test-pages")
+    texts = [html_text.extract_text(p.read_text(encoding="utf-8", errors="replace")) for p in sorted(folder.glob("*/expected.html"))]
+    texts = _unrelated([t for t in texts if len(t.split()) >= 150])
+    rng = np.random.default_rng(3)
+    donor = " ".join(texts).split()
+    docs, truth = [], {}
+    for i, text in enumerate(texts):
+        docs.append((f"https://orig.example/{i}", text, None))
+        truth[docs[-1][0]] = i
+        if i % 2 == 0:  # half the articles get republished, the other half stay unrelated singletons
+            for j, variant in enumerate(_variants(text, donor, rng)):
+                variant = variant.replace("our partners", f"partner site {j}").replace("Syndicated Media Group", f"Media Group {j}")
+                docs.append((f"https://mirror{j}.example/{i}", variant, None))
+                truth[docs[-1][0]] = i
+    order = rng.permutation(len(docs))
+    found, clusters = _run([docs[k] for k in order])
+    urls = sorted(truth)
+    tp = fp = fn = story_false = link_tp = link_fp = link_fn = 0
+    for a_i, a in enumerate(urls):
+        for b in urls[a_i + 1 :]:
+            same, pair = truth[a] == truth[b], frozenset((a, b))
+            together = clusters[a] == clusters[b]
+            tp, fp, fn = tp + (same and together), fp + (together and not same), fn + (same and not together)
+            kind = found.get(pair, (None,))[0]
+            linked = kind in ("exact", "near_duplicate")
+            link_tp, link_fp, link_fn = link_tp + (same and linked), link_fp + (linked and not same), link_fn + (same and not linked)
+            story_false += kind == "same_story" and not same
+    n_pairs = len(urls) * (len(urls) - 1) // 2
+    print(f"\n== quality: syndication set ({len(texts)} reference texts from readability-test-pages, "
+          f"{len(docs) - len(texts)} variants, {n_pairs} pairs) ==")
+    print(f"near_duplicate clusters (near_dup_of), pairwise: precision {tp / max(1, tp + fp):.4f}  recall {tp / max(1, tp + fn):.4f}")
+    print(f"near_duplicate links (no transitivity), pairwise: precision {link_tp / max(1, link_tp + link_fp):.4f}  "
+          f"recall {link_tp / max(1, link_tp + link_fn):.4f}")
+    print(f"same_story links between unrelated articles: {story_false} ({1e4 * story_false / n_pairs:.2f} per 10,000 pairs)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--part", choices=["speed", "memory", "quality", "all"], default="all")
     parser.add_argument("--speed-docs", type=int, default=6000)
+    parser.add_argument("--memory-sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.part in ("speed", "all"):
         bench_speed(args.speed_docs)
+    if args.part in ("memory", "all"):
+        bench_memory(tuple(args.memory_sizes))
+    if args.part in ("quality", "all"):
+        bench_multi_outlet()
+        bench_syndication()
 
 
 if __name__ == "__main__":

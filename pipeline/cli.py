@@ -30,8 +30,9 @@ def display_name(url: str) -> str:
     return url
 
 
-def summary(lake: str, out=sys.stdout) -> None:
+def summary(lake: str, out=None) -> None:
     """One line per article and per link, then how to read the lake with DuckDB and pandas."""
+    out = out or sys.stdout
     columns = ["doc_id", "url", "title", "language", "text"]
     articles = open_dataset(lake, "articles").to_table(columns=columns).sort_by("url")
     names: dict[str, str] = {}
@@ -41,9 +42,13 @@ def summary(lake: str, out=sys.stdout) -> None:
         print(f"  {names[doc_id]}  | {title or '(no title)'} | {language or '?'} | {len(text or '')} chars", file=out)
     links = open_dataset(lake, "links").to_table(columns=["doc_id", "other_doc_id", "kind", "similarity"])
     print(f"{links.num_rows} link(s)", file=out)
-    for row in sorted(links.to_pylist(), key=lambda r: (r["kind"], r["doc_id"], r["other_doc_id"])):
-        a, b = names.get(row["doc_id"], row["doc_id"]), names.get(row["other_doc_id"], row["other_doc_id"])
-        print(f"  {a} <-> {b}  {row['kind']}  similarity={row['similarity']:.3f}", file=out)
+    shown = []
+    for row in links.to_pylist():
+        # A link is symmetric: show the pair in name order, so the output does not depend on arrival order.
+        a, b = sorted((names.get(row["doc_id"], row["doc_id"]), names.get(row["other_doc_id"], row["other_doc_id"])))
+        shown.append((row["kind"], a, b, row["similarity"]))
+    for kind, a, b, similarity in sorted(shown):
+        print(f"  {a} <-> {b}  {kind}  similarity={similarity:.3f}", file=out)
     rejects = open_dataset(lake, "rejects").count_rows()
     if rejects:
         print(f"{rejects} reject(s): see {lake.rstrip('/')}/rejects", file=out)
@@ -55,13 +60,14 @@ def reading_examples(lake: str) -> list[str]:
     """One-line DuckDB and pandas examples for this lake."""
     if lake.startswith("s3://"):
         path = lake[len("s3://") :].rstrip("/")
+        s3 = "fs.S3FileSystem(endpoint_override=os.environ.get('AWS_ENDPOINT_URL'))"
         return [
-            "Read it (AWS_* env as for the crawl):",
-            "  DuckDB: python -c \"import duckdb, pyarrow.dataset as ds, pyarrow.fs as fs; "
-            f"a = ds.dataset('{path}/articles', filesystem=fs.S3FileSystem(), partitioning='hive'); "
+            "Read it (with the same AWS_* environment as the crawl):",
+            "  DuckDB: python -c \"import os, duckdb, pyarrow.dataset as ds, pyarrow.fs as fs; "
+            f"a = ds.dataset('{path}/articles', filesystem={s3}, partitioning='hive'); "
             "print(duckdb.sql('SELECT title, language FROM a WHERE near_dup_of IS NULL'))\"",
-            "  pandas: python -c \"import pandas as pd, pyarrow.fs as fs; "
-            f"print(pd.read_parquet('{path}/articles', filesystem=fs.S3FileSystem())[['title', 'language']])\"",
+            "  pandas: python -c \"import os, pandas as pd, pyarrow.fs as fs; "
+            f"print(pd.read_parquet('{path}/articles', filesystem={s3})[['title', 'language']])\"",
         ]
     return [
         "Read it:",

@@ -1,4 +1,4 @@
-"""Run summary: a short report of what the run did, logged at the end and optionally saved as JSON.
+"""Run reporting: periodic progress with queue sizes, and a summary of the run at its end.
 
 Enabled by default; `STATS_FILE` (a path) also writes every stat of the run there, for schedulers
 and benchmarks that read figures instead of logs.
@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from scrapy import signals
+from scrapy.extensions.logstats import LogStats
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +42,25 @@ class RunSummary:
 
 def _jsonable(value):
     return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+class QueueLogStats(LogStats):
+    """Scrapy's periodic items/min and pages/min line, plus the queue sizes a stalled crawl shows."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        extension = super().from_crawler(crawler)
+        extension.crawler = crawler
+        return extension
+
+    def log(self, spider) -> None:
+        super().log(spider)
+        engine = self.crawler.engine
+        if engine is None or engine.scheduler is None:
+            return
+        logger.info(
+            "queues: %d request(s) scheduled, %d downloading, %d item(s) in the pipelines",
+            len(engine.scheduler),
+            len(engine.downloader.active),
+            engine.scraper.slot.itemproc_size if engine.scraper.slot else 0,
+        )

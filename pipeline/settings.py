@@ -39,6 +39,8 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.logstats.LogStats": None,
+    "pipeline.extensions.QueueLogStats": 0,
     "pipeline.extensions.RunSummary": 500,
 }
 # Optional path: the run's stats as JSON when the crawl ends (for schedulers and benchmarks).

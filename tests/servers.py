@@ -51,6 +51,7 @@ class S3Server:
     endpoint: str
     log_path: Path
     startup_timeout: float = 60.0
+    stop_timeout: float = 5.0  # SIGTERM grace before SIGKILL
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def env(self, endpoint: str | None = None) -> dict[str, str]:
@@ -97,7 +98,7 @@ class S3Server:
 
     def stop(self) -> None:
         if self.process is not None:
-            stop_pid(self.process)
+            stop_pid(self.process, self.stop_timeout)
             self.process = None
 
     def kill(self) -> None:
@@ -142,7 +143,10 @@ def start_seaweedfs(data_dir: Path) -> S3Server:
     ports = {name: (free_port(), free_port()) for name in names}
     command = [str(BIN / "weed"), "server", f"-dir={data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1"]
     command += ["-filer", "-s3", "-master.telemetry=false", "-master.volumeSizeLimitMB=64", "-volume.max=50"]
+    # No fixed-port side servers (Iceberg, Lance); a restarted single master elects itself in ~1 s, not 10.
+    command += ["-s3.port.iceberg=0", "-s3.port.lance=0", "-master.electionTimeout=1s"]
     for name, (http, grpc) in ports.items():
         command += [f"-{name}.port={http}", f"-{name}.port.grpc={grpc}"]
     endpoint = f"http://127.0.0.1:{ports['s3'][0]}"
-    return S3Server("seaweedfs", command, endpoint, data_dir.parent / f"{data_dir.name}.log").start()
+    # SeaweedFS drains for a long time on SIGTERM; its data is a test's temp dir, so 2 s is grace enough.
+    return S3Server("seaweedfs", command, endpoint, data_dir.parent / f"{data_dir.name}.log", stop_timeout=2.0).start()

@@ -28,7 +28,7 @@ class DedupConfig:
     num_perm: int = 128
     near_bands: int = 32  # LSH bands of num_perm / near_bands rows; 32 x 4 finds J=0.8 pairs with p > 0.999
     near_threshold: float = 0.8
-    near_shingle_words: int = 3
+    near_shingle_words: int = 2  # 2-grams: a 3 % word edit keeps J near 0.9 (3-grams: ~0.83)
     near_shingle_chars: int = 5  # CJK/Thai: character n-grams instead of words
 
     # same-story tier: stemmed word bigrams, common ones dropped, bottom-k sketch, exact Jaccard check
@@ -40,7 +40,7 @@ class DedupConfig:
     story_sketch_size: int = 256  # k smallest shingle hashes kept per document (exact Jaccard up to k)
     story_index_size: int = 64  # the smallest m of them are looked up to find candidates
     story_min_shingles: int = 20  # shorter documents get no same-story links (too little evidence)
-    story_min_shared: int = 1  # candidates must share at least this many indexed sketch entries
+    story_min_shared: int = 2  # candidates must share at least this many indexed sketch entries
     story_threshold: float = 0.035
 
     # document-frequency count-min sketch

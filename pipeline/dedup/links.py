@@ -105,6 +105,8 @@ class Deduplicator:
             story_cands.update(self.index.story_candidates(indexed))
             for value in indexed.tolist():
                 story_cands.update(self._story_postings.get(value, ()))
+            # one shared value is chance; the exact check runs only on candidates with more evidence
+            story_cands = Counter({d: c for d, c in story_cands.items() if c >= cfg.story_min_shared})
         wanted = [d for d in near_cands | set(story_cands) if d not in self._docs and d not in self._earlier]
         self._earlier.update(self.index.fetch(wanted))
         ckey = content_key(signature.content_hash)

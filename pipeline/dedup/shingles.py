@@ -28,22 +28,55 @@ STEMMERS = {
 }  # fmt: skip
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_TOKEN_CACHE_LIMIT = 500_000
-_token_cache: dict[str, int] = {}  # token -> xxh3_64; per process, cleared when full (bounded memory)
+_VOCAB_LIMIT = 400_000  # distinct tokens per language kept before the vocabulary is reset (bounded memory)
 
 
-def _token_hashes(tokens: list[str]) -> np.ndarray:
-    """uint64 hash of every token, deterministic across processes and runs."""
-    cache = _token_cache
-    try:
-        # map() over the bound __getitem__ keeps the common all-cached case in C
-        return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
-    except KeyError:
-        if len(cache) > _TOKEN_CACHE_LIMIT:
-            cache.clear()
-        for tok in set(tokens).difference(cache):
-            cache[tok] = xxhash.xxh3_64_intdigest(tok.encode("utf-8"))
-        return np.fromiter(map(cache.__getitem__, tokens), dtype=np.uint64, count=len(tokens))
+class _Vocabulary:
+    """Per-language memo of token -> (hash, stem hash, common flag) as numpy columns indexed by token id.
+
+    News vocabularies repeat, so after warm-up a document costs one dict lookup per token (in C, via map)
+    and three numpy gathers, instead of hashing and stemming every token.
+    """
+
+    def __init__(self, language: str | None, zipf: float) -> None:
+        self.language, self.zipf = language, zipf
+        self.reset()
+
+    def reset(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.hash = np.empty(0, dtype=np.uint64)
+        self.stem_hash = np.empty(0, dtype=np.uint64)
+        self.common = np.empty(0, dtype=bool)
+
+    def lookup(self, tokens: list[str]) -> np.ndarray:
+        try:
+            return np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        except KeyError:
+            if len(self.ids) > _VOCAB_LIMIT:
+                self.reset()
+            self._learn(sorted(set(tokens).difference(self.ids)))
+            return np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+    def _learn(self, new: list[str]) -> None:
+        lang = self.language
+        stems = _stemmer(lang).stemWords(new) if lang in STEMMERS else new
+        common = common_words(lang, self.zipf)
+        start = len(self.ids)
+        self.ids.update((tok, start + i) for i, tok in enumerate(new))
+        digest = xxhash.xxh3_64_intdigest
+        self.hash = np.concatenate([self.hash, np.array([digest(t.encode("utf-8")) for t in new], dtype=np.uint64)])
+        self.stem_hash = np.concatenate([self.stem_hash, np.array([digest(t.encode("utf-8")) for t in stems], dtype=np.uint64)])
+        self.common = np.concatenate([self.common, np.array([t in common for t in stems], dtype=bool)])
+
+
+_vocabularies: dict[tuple[str | None, float], _Vocabulary] = {}  # per process
+
+
+def _vocabulary(language: str | None, zipf: float) -> _Vocabulary:
+    key = (language, zipf)
+    if key not in _vocabularies:
+        _vocabularies[key] = _Vocabulary(language, zipf)
+    return _vocabularies[key]
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -69,7 +102,8 @@ def ngram_hashes(token_hashes: np.ndarray, n: int, keep: np.ndarray | None = Non
             # order-sensitive combination: (a, b) and (b, a) differ
             h = h * _MIX + token_hashes[j : count - n + 1 + j]
         h = _fmix64(h if keep is None else h[keep])
-    return np.unique((h >> np.uint64(32)).astype(np.uint32))
+    h = np.sort((h >> np.uint64(32)).astype(np.uint32))
+    return h[np.concatenate(([True], h[1:] != h[:-1]))] if len(h) else h
 
 
 @functools.lru_cache(maxsize=64)
@@ -114,6 +148,8 @@ _UNSPACED_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufa
 
 def _unspaced(normalized: str, tokens: list[str], threshold: float = 0.3) -> bool:
     """True when CJK/Thai characters are a large share of the word characters (regex count: fast on 5 KB)."""
+    if not _UNSPACED_CHAR.search(normalized):
+        return False
     unspaced = len(_UNSPACED_CHAR.findall(normalized))
     return bool(unspaced) and unspaced >= threshold * sum(map(len, tokens))
 
@@ -131,24 +167,23 @@ def shingle(normalized: str, language: str | None, config) -> Shingled:
     """Near-duplicate shingles (surface word n-grams) and same-story shingles (stemmed n-grams, common ones dropped)."""
     tokens = tokenize(normalized)
     unspaced = _unspaced(normalized, tokens)
-    hashes = _token_hashes(tokens)
+    lang = (language or "").split("-")[0].lower() or None
+    vocab = _vocabulary(None if unspaced else lang, config.story_common_zipf)
+    ids = vocab.lookup(tokens)
+    hashes = vocab.hash[ids]
     if unspaced:
         near = ngram_hashes(hashes, config.near_shingle_chars)
         story = ngram_hashes(hashes, config.story_shingle_chars)
         return Shingled(near, story, len(tokens), True)
     near = ngram_hashes(hashes, config.near_shingle_words)
-    lang = (language or "").split("-")[0].lower() or None
-    stemmed = _stemmer(lang).stemWords(tokens) if lang in STEMMERS else tokens
-    story_hashes = _token_hashes(stemmed)
     n = config.story_shingle_words
-    common = common_words(lang, config.story_common_zipf)
-    if common and len(tokens) >= n:
+    keep = None
+    if len(tokens) >= n:
         # an n-gram made only of very frequent words ("of the", "في ال") says nothing about the story
-        flags = np.fromiter(map(common.__contains__, stemmed), dtype=bool, count=len(tokens))
-        all_common = flags[: len(tokens) - n + 1].copy()
+        flags = vocab.common[ids]
+        keep = flags[: len(tokens) - n + 1].copy()
         for j in range(1, n):
-            all_common &= flags[j : len(tokens) - n + 1 + j]
-        story = ngram_hashes(story_hashes, n, ~all_common)
-    else:
-        story = ngram_hashes(story_hashes, n)
+            keep &= flags[j : len(tokens) - n + 1 + j]
+        keep = ~keep
+    story = ngram_hashes(vocab.stem_hash[ids], n, keep)
     return Shingled(near, story, len(tokens), False)

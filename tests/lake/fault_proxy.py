@@ -114,6 +114,10 @@ class FaultProxy:
                     upstream.request(self.command, self.path, body=body, headers=headers)
                     answer = upstream.getresponse()
                     payload = answer.read()
+                except OSError:  # the server is down: the client sees its connection closed
+                    proxy._record(self.command, self.path, "upstream-down")
+                    self.close_connection = True
+                    return
                 finally:
                     upstream.close()
                 if rule is not None and rule.action == "drop":
@@ -134,8 +138,13 @@ class FaultProxy:
 
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _handle
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
+        class Server(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def handle_error(self, request, client_address) -> None:
+                pass  # clients hanging up on a dropped or delayed answer is what these tests do
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         threading.Thread(target=self._server.serve_forever, name="fault-proxy", daemon=True).start()
         return self
 

@@ -60,6 +60,7 @@ def start_site(log: Path, *extra: str) -> Site:
 def stop_site(site: Site) -> None:
     os.kill(site.process.pid, signal.SIGTERM)
     site.process.wait(timeout=10)
+    site.process.stdout.close()
 
 
 @pytest.fixture(scope="module")
