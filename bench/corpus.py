@@ -10,17 +10,17 @@ SHARED = REPO.parent / "shared" / "datasets"
 READABILITY = SHARED / "readability-test-pages"
 MULTI_OUTLET = SHARED / "multi-outlet-pages"
 
-# Readability's synthetic unit cases (numeric or descriptive names); every other folder is a real site.
-SYNTHETIC_CASES = frozenset(
-    """ol js-link-replacement invalid-attributes remove-aria-hidden lazy-image-1 lazy-image-2 lazy-image-3
-    normalize-spaces title-en-dash replace-brs remove-extra-brs rtl-1 rtl-2 rtl-3 rtl-4
-    comment-inside-script-parsing remove-extra-paragraphs replace-font-tags title-and-h1-discrepancy
-    style-tags-removal basic-tags-cleaning visibility-hidden remove-script-tags metadata-content-missing
-    parsely-metadata base-url base-url-base-element base-url-base-element-relative embedded-videos
-    reordering-paragraphs svg-parsing social-buttons hidden-nodes missing-paragraphs table-style-attributes
-    keep-tabular-data data-url-image keep-images links-in-tables article-author-tag schema-org-context-object
-    toc-missing clean-links cnet-svg-classes bug-1255978 videos-1 videos-2 dev418 mathjax""".split()
-)
+# Folders named after the real site they were saved from; the others are hand-written feature fixtures.
+REAL_SITES = (
+    "aclu aktualne archive-of-our-own ars-1 bbc-1 blogger breitbart buzzfeed-1 citylab-1 cnet cnn "
+    "daringfireball-1 dropbox-blog ebb-org ehow-1 ehow-2 engadget firefox-nightly-blog folha gitlab-blog gmw "
+    "google-sre-book-1 guardian-1 heise herald-sun-1 hukumusume iab-1 ietf-1 la-nacion lemonde-1 liberation-1 "
+    "lifehacker-post-comment-load lifehacker-working lwn-1 medicalnewstoday medium-1 medium-2 medium-3 mercurial "
+    "mozilla-1 mozilla-2 msn nytimes-1 nytimes-2 nytimes-3 nytimes-4 nytimes-5 pixnet qq quanta-1 royal-road "
+    "salon-1 seattletimes-1 simplyfound-1 spiceworks telegraph theverge tmz-1 topicseed-1 tumblr v8-blog wapo-1 "
+    "wapo-2 webmd-1 webmd-2 wikia wikipedia wikipedia-2 wikipedia-3 wikipedia-4 wordpress yahoo-1 yahoo-2 "
+    "yahoo-3 yahoo-4 youth"
+).split()
 
 
 def require(path: Path) -> Path:
@@ -31,8 +31,4 @@ def require(path: Path) -> Path:
 
 def real_site_pages() -> list[Path]:
     """Folders of real-site pages in the readability set, sorted by name."""
-    return sorted(
-        p
-        for p in require(READABILITY).iterdir()
-        if p.is_dir() and not p.name[0].isdigit() and p.name not in SYNTHETIC_CASES
-    )
+    return [require(READABILITY) / name for name in REAL_SITES if (READABILITY / name / "source.html").exists()]

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from corpus import REPO, real_site_pages  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.corpus import REPO, real_site_pages  # noqa: E402
 
 CACHE = REPO / "bench" / ".cache" / "throughput"
 STAGES = ("read", "extract", "sign", "dedup", "land")

@@ -10,6 +10,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from pipeline.config import ConfigError, load_section
@@ -56,25 +57,34 @@ def summary(lake: str, out=None) -> None:
         print(line, file=out)
 
 
+def _python() -> str:
+    """This interpreter, as the user can type it (it has duckdb and pandas when installed with the dev extra)."""
+    try:
+        return str(Path(sys.executable).relative_to(Path.cwd()))
+    except ValueError:
+        return sys.executable
+
+
 def reading_examples(lake: str) -> list[str]:
     """One-line DuckDB and pandas examples for this lake."""
+    python = _python()
     if lake.startswith("s3://"):
         path = lake[len("s3://") :].rstrip("/")
         s3 = "fs.S3FileSystem(endpoint_override=os.environ.get('AWS_ENDPOINT_URL'))"
         return [
             "Read it (with the same AWS_* environment as the crawl):",
-            "  DuckDB: python -c \"import os, duckdb, pyarrow.dataset as ds, pyarrow.fs as fs; "
+            f"  DuckDB: {python} -c \"import os, duckdb, pyarrow.dataset as ds, pyarrow.fs as fs; "
             f"a = ds.dataset('{path}/articles', filesystem={s3}, partitioning='hive'); "
             "print(duckdb.sql('SELECT title, language FROM a WHERE near_dup_of IS NULL'))\"",
-            "  pandas: python -c \"import os, pandas as pd, pyarrow.fs as fs; "
+            f"  pandas: {python} -c \"import os, pandas as pd, pyarrow.fs as fs; "
             f"print(pd.read_parquet('{path}/articles', filesystem={s3})[['title', 'language']])\"",
         ]
     return [
         "Read it:",
-        "  DuckDB: python -c \"import duckdb; print(duckdb.sql(\\\"SELECT title, language FROM "
+        f"  DuckDB: {python} -c \"import duckdb; print(duckdb.sql(\\\"SELECT title, language FROM "
         f"read_parquet('{lake.rstrip('/')}/articles/*/*.parquet', hive_partitioning=true) "
         "WHERE near_dup_of IS NULL\\\"))\"",
-        "  pandas: python -c \"import pandas as pd; "
+        f"  pandas: {python} -c \"import pandas as pd; "
         f"print(pd.read_parquet('{lake.rstrip('/')}/articles')[['title', 'language']])\"",
     ]
 

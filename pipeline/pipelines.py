@@ -6,6 +6,7 @@ drops the item; nothing is lost silently. A lake that cannot be published marks 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 
@@ -58,12 +59,13 @@ def get_run(crawler) -> IngestRun:
 
 
 class _RunPipeline:
-    def __init__(self, run: IngestRun) -> None:
+    def __init__(self, run: IngestRun, crawler) -> None:
         self.run = run
+        self.crawler = crawler
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(get_run(crawler))
+        return cls(get_run(crawler), crawler)
 
     def _reject(self, item: Article, error: Exception) -> DropItem:
         if not isinstance(error, Rejected):
@@ -79,9 +81,20 @@ class ExtractPipeline(_RunPipeline):
     stage = "extract"
 
     def open_spider(self) -> None:
-        self.run.open()
+        try:
+            self.run.open()
+        except LakeUnavailable as exc:
+            # Stop before fetching anything: without the lake there is no index to link against,
+            # and the inputs are still where they were for the next run.
+            logger.error("%s; stopping the crawl", exc)
+            self.crawler.stats.set_value(FAILURE_STAT, str(exc))
+            asyncio.get_running_loop().call_soon(
+                lambda: asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="lake_unavailable"))
+            )
 
     async def process_item(self, item):
+        if not self.run.is_open:
+            raise DropItem("the lake is unreachable; the crawl is stopping", log_level="DEBUG")
         if not isinstance(item, Article):
             return item
         try:
@@ -102,7 +115,7 @@ class DedupPipeline(_RunPipeline):
         if not isinstance(item, Article):
             return item
         try:
-            item.extra["links"] = self.run.deduplicate(item)
+            self.run.deduplicate(item)
         except Exception as exc:  # noqa: BLE001
             raise self._reject(item, exc) from exc
         return item
@@ -113,34 +126,31 @@ class LakePipeline(_RunPipeline):
 
     stage = "lake"
 
-    def __init__(self, run: IngestRun, crawler) -> None:
-        super().__init__(run)
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        return cls(get_run(crawler), crawler)
-
     def process_item(self, item):
         if isinstance(item, RejectRecord):
             self.run.reject(item.url, Rejected(item.stage, item.reason, item.detail))
             raise DropItem(f"{item.stage}/{item.reason}: {item.url}", log_level="INFO")
         if isinstance(item, Article):
             try:
-                self.run.land(item, item.extra.pop("links", []))
+                self.run.land(item)
             except Exception as exc:  # noqa: BLE001
                 raise self._reject(item, exc) from exc
-            item.extra.pop("signature", None)
             item.raw = b""  # the bytes are in no dataset; free them before Scrapy's stats/feeds see the item
         return item
 
     def close_spider(self) -> None:
         settings = {name: self.crawler.settings.get(name) for name in SETTINGS_IN_MANIFEST}
+        if not self.run.is_open:
+            return  # the lake was unreachable at start: nothing was fetched, nothing to publish
         try:
             manifest = self.run.close(settings)
         except LakeUnavailable as exc:
             logger.error("%s", exc)
             self.crawler.stats.set_value(FAILURE_STAT, str(exc))
+            return
+        except Exception as exc:
+            logger.exception("publishing the run failed")
+            self.crawler.stats.set_value(FAILURE_STAT, f"publishing the run failed: {type(exc).__name__}: {exc}")
             return
         for dataset, rows in sorted(manifest.get("rows", {}).items()):
             self.crawler.stats.set_value(f"lake/rows/{dataset}", rows)

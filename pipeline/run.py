@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.dedup import Deduplicator, DedupConfig, Link, make_doc_id, open_index
+from pipeline.dedup import Deduplicator, DedupConfig, make_doc_id, open_index
 from pipeline.errors import Rejected
 from pipeline.extract import ExtractConfig, SiteTemplates
 from pipeline.items import Article
@@ -54,28 +54,30 @@ class IngestRun:
         self.started_at = datetime.now(UTC)
         self.run_id = new_run_id(self.started_at)
         self.count = count or (lambda key, n=1: None)
-        self.store = open_store(options.lake_uri)
-        self.templates = self._load_templates()
+        self._pool: WorkerPool | None = None
+        self.is_open = False
+
+    def open(self) -> None:
+        """Connect to the lake, finish what an earlier incomplete run left in the spool, load the index.
+
+        Raises `LakeUnavailable` when the store cannot be reached: nothing has been fetched yet.
+        """
+        self.store = open_store(self.options.lake_uri, self.options.lake)
         self.writer = LakeWriter(
             self.store,
             run_id=self.run_id,
             ingest_date=self.started_at.date(),
-            spool_dir=Path(options.spool_dir),
-            config=options.lake,
+            spool_dir=Path(self.options.spool_dir),
+            config=self.options.lake,
         )
-        self.dedup = Deduplicator(options.dedup, open_index(options.dedup, self.store))
-        self._pool: WorkerPool | None = None
-
-    def open(self) -> None:
-        """Finish what an earlier incomplete run left in the spool, before any new work."""
         recovered = self.writer.recover()
         if recovered:
             logger.info("published %d file(s) left in the spool by an earlier run", len(recovered))
             self.count("lake/recovered_files", len(recovered))
-
-    def _load_templates(self) -> SiteTemplates:
         data = self.store.read_bytes(TEMPLATES_KEY)
-        return SiteTemplates.from_json(data.decode("utf-8")) if data else SiteTemplates()
+        self.templates = SiteTemplates.from_json(data.decode("utf-8")) if data else SiteTemplates()
+        self.dedup = Deduplicator(self.options.dedup, open_index(self.options.dedup, self.store))
+        self.is_open = True
 
     @property
     def pool(self) -> WorkerPool:
@@ -108,30 +110,22 @@ class IngestRun:
         self.count("time_us/sign", int(result.sign_seconds * 1e6))
         return article
 
-    def deduplicate(self, article: Article) -> list[Link]:
-        """Give the article its identity and link it to earlier articles of this and earlier runs."""
+    def deduplicate(self, article: Article) -> None:
+        """Give the article its identity and add it to the index; its links are decided at `close()`."""
         started = time.perf_counter()
-        try:
-            return self._deduplicate(article)
-        finally:
-            self.count("time_us/dedup", int((time.perf_counter() - started) * 1e6))
-
-    def _deduplicate(self, article: Article) -> list[Link]:
-        signature = article.extra["signature"]
+        signature = article.extra.pop("signature")
         article.run_id = self.run_id
         article.content_hash = signature.content_hash
         article.doc_id = make_doc_id(article.url, signature.content_hash)
         if self.dedup.is_known(article.doc_id):
             article.already_ingested = True
             self.count("dedup/already_ingested", 1)
-            return []
-        links = self.dedup.add(article.doc_id, article.url, signature)
-        for link in links:
-            self.count(f"dedup/{link.kind}/linked", 1)
-        return links
+        else:
+            self.dedup.add(article.doc_id, article.url, signature)
+        self.count("time_us/dedup", int((time.perf_counter() - started) * 1e6))
 
-    def land(self, article: Article, links: list[Link]) -> None:
-        """Append the article and its links to the run's spool (skipped if an earlier run landed it)."""
+    def land(self, article: Article) -> None:
+        """Append the article to the run's spool (skipped if an earlier run landed it)."""
         if article.already_ingested:
             return
         started = time.perf_counter()
@@ -151,16 +145,6 @@ class IngestRun:
                 "run_id": self.run_id,
             }
         )
-        for link in links:
-            self.writer.add_link(
-                {
-                    "doc_id": link.doc_id,
-                    "other_doc_id": link.other_doc_id,
-                    "kind": link.kind,
-                    "similarity": float(link.similarity),
-                    "run_id": self.run_id,
-                }
-            )
         self.count("lake/articles", 1)
         self.count("time_us/land", int((time.perf_counter() - started) * 1e6))
 
@@ -173,10 +157,21 @@ class IngestRun:
         self.count(f"rejects/{error.stage}/{error.reason}", 1)
 
     def close(self, settings: dict) -> dict:
-        """Resolve clusters, publish the lake, commit the index, then write the manifest."""
+        """Decide the run's links and clusters, publish the lake, commit the index, then write the manifest."""
         self.close_pool()
-        assignments = self.dedup.finish_run()
-        pairs = {doc_id: (a.near_dup_of, a.story_id) for doc_id, a in assignments.items()}
+        outcome = self.dedup.finish_run()
+        for link in outcome.links:
+            self.writer.add_link(
+                {
+                    "doc_id": link.doc_id,
+                    "other_doc_id": link.other_doc_id,
+                    "kind": link.kind,
+                    "similarity": float(link.similarity),
+                    "run_id": self.run_id,
+                }
+            )
+            self.count(f"dedup/{link.kind}/linked", 1)
+        pairs = {doc_id: (a.near_dup_of, a.story_id) for doc_id, a in outcome.assignments.items()}
 
         def commit_state() -> None:
             self.dedup.commit()

@@ -37,6 +37,9 @@ ITEM_PIPELINES = {
     "pipeline.pipelines.DedupPipeline": 200,
     "pipeline.pipelines.LakePipeline": 300,
 }
+# No control servers listening on a port: a crawler host is not a place to run code from the network.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.logstats.LogStats": None,

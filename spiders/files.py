@@ -79,14 +79,22 @@ class FilesSpider(scrapy.Spider):
         return spider
 
     async def start(self):
+        if not get_run(self.crawler).is_open:
+            return  # the lake is unreachable; the pipeline is closing the crawl with the reason
         files = list_inputs(self.root)
         logger.info("files: %d input file(s) under %s", len(files), self.root)
         self.crawler.stats.set_value("files/total", len(files))
         self._observe_templates(files)
         self.progress = Progress(len(files))
+        self.all_done = asyncio.Event()
+        if not files:
+            self.all_done.set()
         for path in files:
             await self.in_flight.acquire()  # backpressure: bounded items between disk and lake
             yield self._read(path)
+        # Returning only once every file is through the pipelines lets the engine see it is idle at
+        # once, instead of at its next periodic idle check, seconds later.
+        await self.all_done.wait()
 
     def _read(self, path: Path) -> Article | RejectRecord:
         started = time.perf_counter()
@@ -126,6 +134,8 @@ class FilesSpider(scrapy.Spider):
     def item_finished(self, item, **kwargs) -> None:
         self.in_flight.release()
         self.progress.advance()
+        if self.progress.done == self.progress.total:
+            self.all_done.set()
 
     def closed(self, reason: str) -> None:
         if hasattr(self, "progress"):

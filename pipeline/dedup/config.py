@@ -38,7 +38,7 @@ class DedupConfig:
     story_max_df: float = 0.005  # learned: drop shingles found in more than this share of indexed docs ...
     story_min_df_docs: int = 50  # ... and in at least this many docs (keeps small corpora stable)
     story_sketch_size: int = 256  # k smallest shingle hashes kept per document (exact Jaccard up to k)
-    story_index_size: int = 64  # the smallest m of them are looked up to find candidates
+    story_index_size: int = 48  # the smallest m of them are looked up to find candidates
     story_min_shingles: int = 20  # shorter documents get no same-story links (too little evidence)
     story_min_shared: int = 2  # candidates must share at least this many indexed sketch entries
     story_threshold: float = 0.035

@@ -22,7 +22,7 @@ from pipeline.dedup.segments import Columns
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: MinHashes stored as 16-bit values plus band keys; story links decided per run
 
 
 def signature_params(config: DedupConfig) -> dict:
@@ -61,12 +61,12 @@ class DedupIndex(ABC):
         """Whether `doc_id` was committed by an earlier run."""
 
     @abstractmethod
-    def near_candidates(self, keys: np.ndarray) -> set[str]:
-        """Committed doc_ids sharing at least one LSH band key."""
+    def near_candidates(self, keys: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """(query, doc_id) pairs, each once: committed documents sharing an LSH band key with row `keys[query]`."""
 
     @abstractmethod
-    def story_candidates(self, values: np.ndarray) -> dict[str, int]:
-        """Committed doc_ids sharing indexed story-sketch values, with the number shared."""
+    def story_candidates(self, values: list[np.ndarray], min_shared: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """(query, doc_id, shared): committed documents sharing `shared` >= `min_shared` indexed values with `values[query]`."""
 
     @abstractmethod
     def fetch(self, doc_ids: list[str]) -> dict[str, StoredDoc]:
@@ -97,6 +97,7 @@ class LakeIndex(DedupIndex):
             with np.load(io.BytesIO(self._read(df_key))) as npz:
                 self.df = DocFreq(npz["table"], int(npz["n_docs"]))
         self.columns.build_lookup()
+        self._rows: dict[str, int] = {}  # doc_id -> row of recent candidates (rows only grow: never stale)
         logger.info("dedup index: %d documents from %d runs in %s", len(self.columns), len(self.manifest["segments"]), self.prefix)
 
     def _read(self, key: str) -> bytes:
@@ -127,17 +128,25 @@ class LakeIndex(DedupIndex):
     def known(self, doc_id: str) -> bool:
         return self.columns.row_of(doc_id) is not None
 
-    def near_candidates(self, keys: np.ndarray) -> set[str]:
-        return {self.columns.doc_id(r) for r in self.columns.near_rows(keys)}
+    def near_candidates(self, keys: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        query, rows = self.columns.near_rows(keys)
+        return query, self._ids(rows)
 
-    def story_candidates(self, values: np.ndarray) -> dict[str, int]:
-        rows, counts = self.columns.story_rows(values)
-        return {self.columns.doc_id(r): int(c) for r, c in zip(rows.tolist(), counts.tolist())}
+    def story_candidates(self, values: list[np.ndarray], min_shared: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+        query, rows, shared = self.columns.story_rows(values)
+        strong = shared >= min_shared  # filtered before any doc_id string is made
+        return query[strong], self._ids(rows[strong]), shared[strong]
+
+    def _ids(self, rows: np.ndarray) -> list[str]:
+        ids = [self.columns.doc_id(r) for r in rows.tolist()]
+        self._rows.update(zip(ids, rows.tolist()))  # fetch() right after needs no id search
+        return ids
 
     def fetch(self, doc_ids: list[str]) -> dict[str, StoredDoc]:
         out = {}
         for doc_id in doc_ids:
-            row = self.columns.row_of(doc_id)
+            row = self._rows.get(doc_id)
+            row = self.columns.row_of(doc_id) if row is None else row
             if row is not None:
                 out[doc_id] = self.columns.record(row)
         return out

@@ -1,21 +1,25 @@
 """Link decisions (exact, near_duplicate, same_story) and run-level clustering: the `Deduplicator`.
 
-One `Deduplicator` is the single writer of a run: `add()` links each new document to documents of this
-and earlier runs, `finish_run()` resolves clusters deterministically, `commit()` persists the run.
+One `Deduplicator` is the single writer of a run: `add()` indexes each new document, `finish_run()`
+decides every link of the run at once (with document frequencies that include the run's own documents,
+so boilerplate repeated across the run is not story evidence) and resolves clusters; `commit()` persists.
+Nothing depends on the order of `add()` calls.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.index import DedupIndex
-from pipeline.dedup.records import Rep, StoredDoc, band_keys, content_key
-from pipeline.dedup.signatures import DocSignature, estimate_jaccard, sketch_jaccard
+from pipeline.dedup.pairs import near_similarity, shared_key_pairs, sketch_similarity
+from pipeline.dedup.records import DocFreq, Rep, StoredDoc, band_keys, content_key
+from pipeline.dedup.segments import low_bits
+from pipeline.dedup.signatures import DocSignature
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +28,7 @@ EXACT, NEAR, STORY = "exact", "near_duplicate", "same_story"
 
 @dataclass(frozen=True)
 class Link:
-    """A pair found by `add()`: `doc_id` is the new document, `other_doc_id` one of this or an earlier run."""
+    """A linked pair: `doc_id` is this run's document, `other_doc_id` one of this or (when crossing) an earlier run."""
 
     doc_id: str
     other_doc_id: str
@@ -40,13 +44,20 @@ class Assignment:
     story_id: str  # doc_id of the earliest member of its story cluster (its own doc_id when alone)
 
 
+@dataclass(frozen=True)
+class RunOutcome:
+    """Everything a run decided: an assignment per added document and every link of the run, each pair once."""
+
+    assignments: dict[str, Assignment]
+    links: list[Link]
+
+
 @dataclass
 class _RunDoc:
     url: str
     content_key: int
     near: np.ndarray
-    sketch: np.ndarray
-    shingles: np.ndarray  # all story shingles, counted into the document frequencies at commit
+    shingles: np.ndarray  # all story shingles: filtered at finish_run, counted into the frequencies at commit
 
 
 class Deduplicator:
@@ -59,16 +70,9 @@ class Deduplicator:
         self._run_seq: int | None = None
 
     def _start_run(self) -> None:
-        # Frequencies are frozen for the whole run so that links do not depend on arrival order.
         self._run_seq = self.index.begin_run()
-        self._df = self.index.doc_freq()
-        self._df_cutoff = max(self.config.story_min_df_docs, self.config.story_max_df * self._df.n_docs)
         self._docs: dict[str, _RunDoc] = {}
-        self._near_buckets: defaultdict[int, list[str]] = defaultdict(list)
-        self._story_postings: defaultdict[int, list[str]] = defaultdict(list)
-        self._links: list[Link] = []
-        self._earlier: dict[str, StoredDoc] = {}
-        self._assignments: dict[str, Assignment] | None = None
+        self._outcome: RunOutcome | None = None
 
     def is_known(self, doc_id: str) -> bool:
         """True when `doc_id` was ingested in an earlier run or already added in this one."""
@@ -76,103 +80,138 @@ class Deduplicator:
             return True
         return self.index.known(doc_id)
 
-    def story_sketch(self, signature: DocSignature) -> np.ndarray:
-        """The document's story shingles minus corpus-frequent ones, reduced to the bottom-k sketch."""
-        values = signature.story_values
-        if self._df.n_docs and len(values):
-            values = values[self._df.counts(values) < self._df_cutoff]
-        return values[: self.config.story_sketch_size]
-
-    def add(self, doc_id: str, url: str, signature: DocSignature) -> list[Link]:
-        """Index one new document and return its links to documents of this and earlier runs."""
+    def add(self, doc_id: str, url: str, signature: DocSignature) -> None:
+        """Index one new document of this run (a known doc_id is ignored); links are decided by `finish_run()`."""
         if self._run_seq is None:
             self._start_run()
-        if self._assignments is not None:
+        if self._outcome is not None:
             raise RuntimeError("add() after finish_run(): commit() first, then add the next run's documents")
         if self.is_known(doc_id):
             self.stats["dedup/known"] += 1
-            return []
-        cfg = self.config
-        near = signature.near_values
-        sketch = self.story_sketch(signature)
-        keys = band_keys(near, cfg.near_bands)[0]
-        near_cands = set(self.index.near_candidates(keys))
-        for key in keys.tolist():
-            near_cands.update(self._near_buckets.get(key, ()))
-        story_cands: Counter[str] = Counter()
-        if len(sketch) >= cfg.story_min_shingles:
-            indexed = sketch[: cfg.story_index_size]
-            story_cands.update(self.index.story_candidates(indexed))
-            for value in indexed.tolist():
-                story_cands.update(self._story_postings.get(value, ()))
-            # one shared value is chance; the exact check runs only on candidates with more evidence
-            story_cands = Counter({d: c for d, c in story_cands.items() if c >= cfg.story_min_shared})
-        wanted = [d for d in near_cands | set(story_cands) if d not in self._docs and d not in self._earlier]
-        self._earlier.update(self.index.fetch(wanted))
-        ckey = content_key(signature.content_hash)
-        links = []
-        for other in sorted(near_cands | set(story_cands)):
-            link = self._decide(doc_id, ckey, near, sketch, other, story_cands.get(other, 0))
-            if link:
-                links.append(link)
-                self.stats[f"dedup/{link.kind}/linked"] += 1
-        self._docs[doc_id] = _RunDoc(url, ckey, near, sketch, signature.story_values)
-        for key in keys.tolist():
-            self._near_buckets[key].append(doc_id)
-        if len(sketch) >= cfg.story_min_shingles:
-            for value in sketch[: cfg.story_index_size].tolist():
-                self._story_postings[value].append(doc_id)
-        self._links.extend(links)
+            return
+        self._docs[doc_id] = _RunDoc(url, content_key(signature.content_hash), signature.near_values, signature.story_values)
         self.stats["dedup/added"] += 1
-        return links
 
-    def _decide(self, doc_id: str, ckey: int, near: np.ndarray, sketch: np.ndarray, other: str, shared: int) -> Link | None:
-        cfg = self.config
-        mine = self._docs.get(other)
-        if mine is not None:
-            o_ckey, o_near, o_sketch = mine.content_key, mine.near, mine.sketch
-        elif other in self._earlier:
-            rec = self._earlier[other]
-            o_ckey, o_near, o_sketch = rec.content_key, rec.near, rec.story
-        else:
-            return None
-        if ckey == o_ckey:
-            return Link(doc_id, other, EXACT, 1.0)
-        similarity = estimate_jaccard(near, o_near)
-        if similarity >= cfg.near_threshold:
-            return Link(doc_id, other, NEAR, similarity)
-        if shared >= cfg.story_min_shared and min(len(sketch), len(o_sketch)) >= cfg.story_min_shingles:
-            similarity = sketch_jaccard(sketch, o_sketch, cfg.story_sketch_size)
-            if similarity >= cfg.story_threshold:
-                return Link(doc_id, other, STORY, similarity)
-        return None
+    def _filter(self, sets: list[np.ndarray], df: DocFreq, cutoff: float) -> list[np.ndarray]:
+        """Each set minus corpus-frequent shingles, cut to its bottom-k sketch (one count-min pass for all)."""
+        k = self.config.story_sketch_size
+        if not sets:
+            return []
+        flat = np.concatenate(sets)
+        keep = df.below(flat, cutoff) if len(flat) else np.empty(0, bool)
+        bounds = np.cumsum([len(s) for s in sets])[:-1]
+        return [s[m][:k] for s, m in zip(sets, np.split(keep, bounds))]
 
-    def finish_run(self) -> dict[str, Assignment]:
-        """`near_dup_of` and `story_id` for every document added in this run (independent of add() order)."""
+    def finish_run(self) -> RunOutcome:
+        """Links and clusters of every document added in this run (independent of add() order)."""
         if self._run_seq is None:
-            return {}
-        if self._assignments is not None:
-            return self._assignments
+            return RunOutcome({}, [])
+        if self._outcome is not None:
+            return self._outcome
+        cfg = self.config
         order = sorted(self._docs, key=lambda d: (self._docs[d].url, d))
-        keys: dict[str, tuple[int, int, str]] = {d: (self._run_seq, rank, d) for rank, d in enumerate(order)}
-        near_uf, story_uf = _UnionFind(keys), _UnionFind(keys)
-        for rec in self._earlier.values():
+        docs = [self._docs[d] for d in order]
+        n = len(order)
+        # Frequencies as of the whole run (committed + every document of this run): a sum, so order-free.
+        df = self.index.doc_freq()
+        df.add_docs([d.shingles for d in docs])
+        cutoff = max(cfg.story_min_df_docs, cfg.story_max_df * df.n_docs)
+        sketches = self._filter([d.shingles for d in docs], df, cutoff)
+        near = np.array([d.near for d in docs], dtype=np.uint32).reshape(n, cfg.num_perm)
+        keys = band_keys(near, cfg.near_bands) if n else np.empty((0, cfg.near_bands), np.uint32)
+        indexed = [s[: cfg.story_index_size] if len(s) >= cfg.story_min_shingles else s[:0] for s in sketches]
+
+        # candidates: this run's documents among themselves, then against committed documents
+        near_a, near_b, _ = shared_key_pairs(keys.ravel(), np.repeat(np.arange(n), cfg.near_bands), n)
+        lengths = [len(v) for v in indexed]
+        story_a, story_b, shared = shared_key_pairs(
+            np.concatenate(indexed) if n else np.empty(0, np.uint32), np.repeat(np.arange(n), lengths), n
+        )
+        q_near, ids_near = self.index.near_candidates(keys) if n else (np.empty(0, np.int64), [])
+        # one shared value is chance: candidates need story_min_shared of them
+        q_story, ids_story, _ = self.index.story_candidates(indexed, cfg.story_min_shared) if n else (np.empty(0, np.int64), [], None)
+        earlier_ids = sorted(set(ids_near) | set(ids_story))
+        records = self.index.fetch(earlier_ids)
+        earlier = [records[d] for d in earlier_ids if d in records]
+        slot = {rec.doc_id: n + i for i, rec in enumerate(earlier)}
+
+        def cross(queries: np.ndarray, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            found = np.array([slot.get(d, -1) for d in ids], dtype=np.int64)
+            return queries[found >= 0].astype(np.int64), found[found >= 0]
+
+        cn_a, cn_b = cross(q_near, ids_near)
+        cs_a, cs_b = cross(q_story, ids_story)
+        keep = shared >= cfg.story_min_shared
+        total = n + len(earlier)
+        story_codes = np.concatenate([story_a[keep] * total + story_b[keep], cs_a * total + cs_b])
+        codes = np.unique(np.concatenate([near_a * total + near_b, cn_a * total + cn_b, story_codes]))
+        a, b = codes // total, codes % total
+
+        # decisions, all candidate pairs at once; earlier sketches are re-filtered with today's frequencies
+        sketches += self._filter([rec.story for rec in earlier], df, cutoff)
+        # compared on their low 16 bits, the form the lake index stores (b-bit MinHash, see segments.py)
+        near_all = low_bits(np.concatenate([near, np.array([rec.near for rec in earlier], dtype=np.uint32).reshape(-1, cfg.num_perm)]))
+        ckeys = np.array([d.content_key for d in docs] + [rec.content_key for rec in earlier], dtype=np.uint64)
+        sizes = np.array([len(s) for s in sketches], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        flat = np.concatenate(sketches) if sketches else np.empty(0, np.uint32)
+        exact = ckeys[a] == ckeys[b]
+        near_sim = near_similarity(near_all, a, b)
+        is_near = ~exact & (near_sim >= cfg.near_threshold)
+        check = ~exact & ~is_near & np.isin(codes, story_codes)
+        check &= np.minimum(sizes[a], sizes[b]) >= cfg.story_min_shingles
+        story_sim = np.zeros(len(a))
+        story_sim[check] = sketch_similarity(flat, offsets, a[check], b[check], cfg.story_sketch_size)
+        is_story = check & (story_sim >= cfg.story_threshold)
+
+        ids = order + [rec.doc_id for rec in earlier]
+        keys_of = {d: (self._run_seq, rank, d) for rank, d in enumerate(order)}
+        near_uf, story_uf = _UnionFind(keys_of), _UnionFind(keys_of)
+        for rec in earlier:
             # an earlier document brings its cluster's representative along (transitivity across runs)
             for uf, rep in ((near_uf, rec.near_rep), (story_uf, rec.story_rep)):
                 uf.add(rec.doc_id, (rec.run_seq, rec.rank, rec.doc_id))
                 uf.add(rep.doc_id, rep.key)
                 uf.union(rec.doc_id, rep.doc_id)
-        for link in self._links:
-            if link.kind in (EXACT, NEAR):
-                near_uf.union(link.doc_id, link.other_doc_id)
-            story_uf.union(link.doc_id, link.other_doc_id)
-        self._assignments = {}
+        before = {rec.doc_id: rec.story_rep.doc_id for rec in earlier}
+        links: list[Link] = []
+        for i, j, kind, sim in _pairs(a, b, exact, is_near, near_sim):
+            near_uf.union(ids[i], ids[j])
+            story_uf.union(ids[i], ids[j])
+            links.append(Link(ids[j] if j < n else ids[i], ids[i] if j < n else ids[j], kind, sim))
+        story_pairs = list(_pairs(a, b, np.zeros_like(is_story), is_story, story_sim, STORY))
+        for i, j, _, _ in story_pairs:
+            story_uf.union(ids[i], ids[j])
+        links += self._story_links(story_pairs, ids, n, near_uf, before)
+        links.sort(key=lambda link: (link.doc_id, link.other_doc_id))
+
+        assignments = {}
         for d in order:
             near_rep = near_uf.smallest(d)
-            self._assignments[d] = Assignment(None if near_rep[2] == d else near_rep[2], story_uf.smallest(d)[2])
+            assignments[d] = Assignment(None if near_rep[2] == d else near_rep[2], story_uf.smallest(d)[2])
         self._reps = {d: (Rep(*_swap(near_uf.smallest(d))), Rep(*_swap(story_uf.smallest(d)))) for d in order}
-        self._ranks = keys
-        return self._assignments
+        self._ranks, self._sketches = keys_of, dict(zip(order, sketches[:n]))
+        self._outcome = RunOutcome(assignments, links)
+        return self._outcome
+
+    @staticmethod
+    def _story_links(pairs, ids: list[str], n: int, near_uf: _UnionFind, before: dict[str, str]) -> list[Link]:
+        """One same_story link per pair of near clusters (the most similar pair), none inside a near cluster
+        or between clusters whose earlier members already shared a story: duplicates inherit the story_id."""
+        members: dict[str, set[str]] = {}
+        for doc_id, rep in before.items():
+            members.setdefault(near_uf.find(doc_id), set()).add(rep)
+        best: dict[tuple[str, str], tuple[float, str, str]] = {}
+        for i, j, _, sim in pairs:
+            ci, cj = near_uf.find(ids[i]), near_uf.find(ids[j])
+            if ci == cj or members.get(ci, set()) & members.get(cj, set()):
+                continue
+            doc, other = (ids[j], ids[i]) if j < n else (ids[i], ids[j])
+            key = (min(ci, cj), max(ci, cj))
+            candidate = (-sim, doc, other)
+            if key not in best or candidate < best[key]:
+                best[key] = candidate
+        return [Link(doc, other, STORY, -neg) for neg, doc, other in best.values()]
 
     def commit(self) -> None:
         """Persist this run's documents into the index atomically; the next add() starts a new run."""
@@ -180,12 +219,18 @@ class Deduplicator:
             return
         self.finish_run()
         records = [
-            StoredDoc(d, doc.content_key, self._run_seq, self._ranks[d][1], *self._reps[d], doc.near, doc.sketch)
+            StoredDoc(d, doc.content_key, self._run_seq, self._ranks[d][1], *self._reps[d], doc.near, self._sketches[d])
             for d, doc in self._docs.items()
         ]
         self.index.commit(self._run_seq, records, [doc.shingles for doc in self._docs.values()])
         self.stats["dedup/committed"] += len(records)
         self._run_seq = None
+
+
+def _pairs(a, b, exact, flagged, sim, kind=NEAR):
+    """(i, j, kind, similarity) of the flagged or exact pairs, in index order."""
+    for i, j, e, s in zip(a[exact | flagged].tolist(), b[exact | flagged].tolist(), exact[exact | flagged].tolist(), sim[exact | flagged].tolist()):
+        yield i, j, (EXACT if e else kind), (1.0 if e else s)
 
 
 def _swap(key: tuple[int, int, str]) -> tuple[str, int, int]:

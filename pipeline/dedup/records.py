@@ -35,7 +35,7 @@ class StoredDoc:
     rank: int
     near_rep: Rep
     story_rep: Rep
-    near: np.ndarray  # uint32 MinHash
+    near: np.ndarray  # MinHash: uint32, or its low 16 bits as the lake backend stores it (compared on those)
     story: np.ndarray  # uint32 sorted bottom-k sketch of filtered story shingles
 
 
@@ -87,6 +87,21 @@ class DocFreq:
         depth, width = self.table.shape
         cells = self.cells(values, depth, width)
         return self.table[np.arange(depth)[:, None], cells].min(axis=0)
+
+    def below(self, values: np.ndarray, cutoff: float) -> np.ndarray:
+        """Mask of the values whose count is under `cutoff`; a row's count under it settles the minimum, so
+        only the values frequent in row 0 are looked up in the other rows (one random read per value, not `depth`)."""
+        depth, width = self.table.shape
+        rare = self.table[0][self.cells(values, 1, width)[0]] < cutoff
+        todo = np.flatnonzero(~rare)
+        for d in range(1, depth):
+            if not len(todo):
+                break
+            cells = self.cells(values[todo], d + 1, width)[d]
+            low = self.table[d][cells] < cutoff
+            rare[todo[low]] = True
+            todo = todo[~low]
+        return rare
 
     def add_docs(self, shingle_sets: list[np.ndarray]) -> None:
         """Count each document's distinct shingles once."""

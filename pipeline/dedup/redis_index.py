@@ -87,19 +87,28 @@ class RedisIndex(DedupIndex):
             pipe.smembers(name)
         return pipe.execute()
 
-    def near_candidates(self, keys: np.ndarray) -> set[str]:
-        found: set[str] = set()
-        for members in self._members([f"{self.p}:nb:{k:08x}" for k in keys.tolist()]):
-            found.update(m.decode() for m in members)
-        return found
+    def _postings(self, kind: str, values: np.ndarray) -> dict[int, list[str]]:
+        """Members of each distinct key's set, in one pipelined round trip."""
+        distinct = np.unique(values).tolist()
+        members = self._members([f"{self.p}:{kind}:{v:08x}" for v in distinct])
+        return {v: [m.decode() for m in found] for v, found in zip(distinct, members) if found}
 
-    def story_candidates(self, values: np.ndarray) -> dict[str, int]:
-        counts: dict[str, int] = {}
-        for members in self._members([f"{self.p}:sp:{v:08x}" for v in values.tolist()]):
-            for m in members:
-                key = m.decode()
-                counts[key] = counts.get(key, 0) + 1
-        return counts
+    def near_candidates(self, keys: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        postings = self._postings("nb", keys)
+        pairs = sorted({(q, d) for q, row in enumerate(keys.tolist()) for k in row for d in postings.get(k, ())})
+        return np.array([q for q, _ in pairs], dtype=np.int64), [d for _, d in pairs]
+
+    def story_candidates(self, values: list[np.ndarray], min_shared: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+        flat = np.concatenate(values) if values else np.empty(0, np.uint32)
+        postings = self._postings("sp", flat)
+        counts: dict[tuple[int, str], int] = {}
+        for q, vals in enumerate(values):
+            for v in vals.tolist():
+                for d in postings.get(v, ()):
+                    counts[q, d] = counts.get((q, d), 0) + 1
+        pairs = sorted(p for p, c in counts.items() if c >= min_shared)
+        return (np.array([q for q, _ in pairs], dtype=np.int64), [d for _, d in pairs],
+                np.array([counts[p] for p in pairs], dtype=np.int64))
 
     def fetch(self, doc_ids: list[str]) -> dict[str, StoredDoc]:
         if not doc_ids:

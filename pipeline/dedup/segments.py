@@ -1,7 +1,9 @@
 """Columnar numpy storage of indexed documents, with sorted-key lookups for LSH bands and story sketches.
 
-About 1.9 KB per document with the defaults (see docs/dedup.md), against ~3.3 KB for datasketch's
-in-memory `MinHashLSH` alone.
+MinHashes are kept as their low 16 bits (b-bit minwise hashing: two different values collide with
+probability 1/65536, so a Jaccard estimate moves by at most (1 - J) / 65536); the LSH band keys are
+computed from the full 32-bit values at commit, stored in the segment file, and in memory live only in
+the sorted lookup. About 2 KB per document with the defaults (see docs/dedup.md).
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import logging
 
 import numpy as np
 
+from pipeline.dedup.pairs import expand_ranges
 from pipeline.dedup.records import Rep, StoredDoc, band_keys
 
 logger = logging.getLogger(__name__)
 
-_FIELDS = ("ids", "content", "run", "rank", "nrep", "nrep_run", "nrep_rank", "srep", "srep_run", "srep_rank", "near", "story_vals", "story_off")
+_FIELDS = ("ids", "content", "run", "rank", "nrep", "nrep_run", "nrep_rank", "srep", "srep_run", "srep_rank", "near", "bands", "story_vals", "story_off")
+_NO_LOOKUP = ("bands",)  # on disk only: folded into the sorted lookup arrays when a segment is appended
 
 
 def _id_bytes(doc_id: str) -> bytes:
@@ -62,7 +66,8 @@ class Columns:
             "srep": _ids_array([d.story_rep.doc_id for d in docs]),
             "srep_run": u32([d.story_rep.run_seq for d in docs]),
             "srep_rank": u32([d.story_rep.rank for d in docs]),
-            "near": np.array([d.near for d in docs], dtype=np.uint32).reshape(len(docs), config.num_perm),
+            "near": low_bits(np.array([d.near for d in docs], dtype=np.uint32).reshape(len(docs), config.num_perm)),
+            "bands": band_keys(np.array([d.near for d in docs], dtype=np.uint32).reshape(len(docs), config.num_perm), config.near_bands),
             "story_vals": np.concatenate(sketches) if sketches else np.empty(0, dtype=np.uint32),
             "story_off": np.concatenate([[0], np.cumsum([len(s) for s in sketches], dtype=np.int64)]).astype(np.int64),
         }
@@ -79,30 +84,39 @@ class Columns:
         return buf.getvalue()
 
     def append(self, other: Columns) -> Columns:
-        if not len(other):
-            return self
-        if not len(self):
-            return Columns(dict(other.a), self.config)
-        arrays = {k: np.concatenate([self.a[k], other.a[k]]) for k in _FIELDS if k != "story_off"}
+        """This index plus a loaded or new segment (which carries its band keys); lookups are merged, not rebuilt."""
+        if not self._lookup_built:
+            self.build_lookup()
+        other.build_lookup()
+        offset = len(self)
+        arrays = {k: np.concatenate([self.a[k], other.a[k]]) for k in _FIELDS if k not in ("story_off", *_NO_LOOKUP)}
         arrays["story_off"] = np.concatenate([self.a["story_off"], other.a["story_off"][1:] + self.a["story_off"][-1]])
-        return Columns(arrays, self.config)
+        merged = Columns(arrays, self.config)
+        merged.id_keys, merged.id_order = _merge(self.id_keys, self.id_order, other.id_keys, other.id_order + offset)
+        merged.near_keys, merged.near_key_rows = _merge(self.near_keys, self.near_key_rows, other.near_keys, other.near_key_rows + offset)
+        merged.story_keys, merged.story_key_rows = _merge(
+            self.story_keys, self.story_key_rows, other.story_keys, other.story_key_rows + offset
+        )
+        merged._lookup_built = True
+        return merged
 
     def build_lookup(self) -> None:
-        """Sorted arrays for doc_id, LSH band and story-sketch lookups (rebuilt once per load or commit)."""
+        """Sorted arrays for doc_id, LSH band and story-sketch lookups (a segment's band keys are dropped after)."""
+        if self._lookup_built:
+            return
         ids = self.a["ids"]
-        self.id_keys = ids[:, :8].copy().view(">u8").ravel().astype(np.uint64)
-        self.id_order = np.argsort(self.id_keys, kind="stable").astype(np.uint32)
-        self.id_keys = self.id_keys[self.id_order]
         n = len(self)
-        keys = band_keys(self.a["near"], self.config.near_bands).ravel() if n else np.empty(0, np.uint32)
+        id_keys = ids[:, :8].copy().view(">u8").ravel().astype(np.uint64) if n else np.empty(0, np.uint64)
+        self.id_order = np.argsort(id_keys, kind="stable").astype(np.uint32)
+        self.id_keys = id_keys[self.id_order]
+        keys = self.a.pop("bands", np.empty((0, self.config.near_bands), np.uint32)).ravel()
         order = np.argsort(keys, kind="stable")
         self.near_keys = keys[order]
         self.near_key_rows = (order // self.config.near_bands).astype(np.uint32)
         off = self.a["story_off"]
         lengths = np.minimum(np.diff(off), self.config.story_index_size)
-        pos = np.concatenate([np.arange(o, o + k) for o, k in zip(off[:-1].tolist(), lengths.tolist())]) if n else np.empty(0, np.int64)
+        values = self.a["story_vals"][expand_ranges(off[:-1], lengths)]
         rows = np.repeat(np.arange(n, dtype=np.uint32), lengths)
-        values = self.a["story_vals"][pos.astype(np.int64)]
         order = np.argsort(values, kind="stable")
         self.story_keys = values[order]
         self.story_key_rows = rows[order]
@@ -127,16 +141,19 @@ class Columns:
     def doc_id(self, row: int) -> str:
         return self.a["ids"][row].tobytes().hex()
 
-    def near_rows(self, keys: np.ndarray) -> list[int]:
-        if not len(self.near_keys):
-            return []
-        return _matches(self.near_keys, self.near_key_rows, keys).tolist()
+    def near_rows(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(query, row) pairs, each once, where row `row` shares an LSH band key with query row `keys[query]`."""
+        query, rows = _lookup(self.near_keys, self.near_key_rows, keys)
+        code = np.unique(query * max(1, len(self)) + rows)
+        return code // max(1, len(self)), code % max(1, len(self))
 
-    def story_rows(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        if not len(self.story_keys) or not len(values):
-            return np.empty(0, np.uint32), np.empty(0, np.int64)
-        rows = _matches(self.story_keys, self.story_key_rows, values, unique=False)
-        return np.unique(rows, return_counts=True)
+    def story_rows(self, values: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(query, row, shared) for every row holding at least one of the indexed values of query `values[query]`."""
+        lengths = np.array([len(v) for v in values], dtype=np.int64)
+        flat = np.concatenate(values) if len(values) else np.empty(0, np.uint32)
+        query, rows = _lookup(self.story_keys, self.story_key_rows, flat, np.repeat(np.arange(len(values)), lengths))
+        code, shared = np.unique(query * max(1, len(self)) + rows, return_counts=True)
+        return code // max(1, len(self)), code % max(1, len(self)), shared
 
     def record(self, row: int) -> StoredDoc:
         a = self.a
@@ -153,13 +170,28 @@ class Columns:
         )
 
 
-def _matches(sorted_keys: np.ndarray, rows: np.ndarray, queries: np.ndarray, unique: bool = True) -> np.ndarray:
-    """Rows whose key equals one of `queries` (with repeats when `unique` is False)."""
+def low_bits(near: np.ndarray) -> np.ndarray:
+    """The stored form of MinHash values: their low 16 bits."""
+    return (near & np.uint32(0xFFFF)).astype(np.uint16)
+
+
+def _merge(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray, rows_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two sorted (key, row) lookups as one."""
+    keys = np.concatenate([keys_a, keys_b.astype(keys_a.dtype)])
+    rows = np.concatenate([rows_a, rows_b.astype(rows_a.dtype)])
+    order = np.argsort(keys, kind="stable")
+    return keys[order], rows[order]
+
+
+def _lookup(sorted_keys: np.ndarray, rows: np.ndarray, queries: np.ndarray, owners: np.ndarray | None = None):
+    """(owner, row) for every stored key equal to a query; `owners[i]` names query i (row index of a 2-D `queries`)."""
+    if owners is None:
+        owners = np.repeat(np.arange(len(queries)), queries.shape[1]) if queries.ndim == 2 else np.arange(len(queries))
+    queries = queries.ravel()
+    if not len(sorted_keys) or not len(queries):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     lo = np.searchsorted(sorted_keys, queries, "left")
     hi = np.searchsorted(sorted_keys, queries, "right")
-    hit = hi > lo
-    if not hit.any():
-        return np.empty(0, np.uint32)
-    idx = np.concatenate([np.arange(a, b) for a, b in zip(lo[hit].tolist(), hi[hit].tolist())])
-    found = rows[idx]
-    return np.unique(found) if unique else found
+    counts = hi - lo
+    idx = expand_ranges(lo, counts)
+    return np.repeat(owners.astype(np.int64), counts), rows[idx].astype(np.int64)

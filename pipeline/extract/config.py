@@ -45,6 +45,7 @@ class ExtractConfig:
     favor_recall: bool = True
     include_tables: bool = True
     include_comments: bool = False
+    date_extensive_search: bool = False  # htmldate's slow search of the whole page text for a date
     html_text_fallback: bool = True  # run the text-mode extractor on the rendered page when trafilatura finds nothing
 
     # language identification needs this many letters to say anything

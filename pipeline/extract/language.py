@@ -31,9 +31,9 @@ _JUSTEXT_NAMES = {
 _LETTER = re.compile(r"[^\W\d_]")
 
 
-def detect_language(text: str, min_chars: int = 20) -> str | None:
-    """ISO 639-1 code of `text` by py3langid, or None when there are too few letters to tell."""
-    sample = text[:20000]
+def detect_language(text: str, min_chars: int = 20, sample_chars: int = 20000) -> str | None:
+    """ISO 639-1 code of the first `sample_chars` of `text` by py3langid, or None when too few letters."""
+    sample = text[:sample_chars]
     if len(_LETTER.findall(sample)) < min_chars:
         return None
     import py3langid

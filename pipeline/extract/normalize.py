@@ -1,6 +1,7 @@
 """Matching-only normalization and tokenization: stored text keeps its original characters.
 
-Used by dedup and language-aware heuristics, never to rewrite `text` in the lake.
+Used by dedup and language-aware heuristics, never to rewrite `text` in the lake. Every step first
+checks (with one C-level scan) whether it has anything to do, because most text needs few of them.
 """
 
 from __future__ import annotations
@@ -9,22 +10,24 @@ import re
 import unicodedata
 
 # Arabic harakat, superscript alef and Quranic marks carry no identity for matching.
-_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
+_ARABIC_MARKS_CLASS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+_ARABIC_MARKS = re.compile(f"[{_ARABIC_MARKS_CLASS}]+")
 _TATWEEL = "\u0640"
-_LETTER_VARIANTS = str.maketrans(
-    {
-        "\u0623": "\u0627",  # alef with hamza above
-        "\u0625": "\u0627",  # alef with hamza below
-        "\u0622": "\u0627",  # alef with madda
-        "\u0671": "\u0627",  # alef wasla
-        "\u0649": "\u064a",  # alef maksura -> yeh
-        "\u06cc": "\u064a",  # farsi yeh -> yeh
-        "\u0629": "\u0647",  # teh marbuta -> heh
-        "\u06a9": "\u0643",  # keheh -> kaf
-    }
-)
+_LETTER_MAP = {
+    "\u0623": "\u0627",  # alef with hamza above
+    "\u0625": "\u0627",  # alef with hamza below
+    "\u0622": "\u0627",  # alef with madda
+    "\u0671": "\u0627",  # alef wasla
+    "\u0649": "\u064a",  # alef maksura -> yeh
+    "\u06cc": "\u064a",  # farsi yeh -> yeh
+    "\u0629": "\u0647",  # teh marbuta -> heh
+    "\u06a9": "\u0643",  # keheh -> kaf
+}
 # Arabic-Indic (U+0660..) and extended (Persian, U+06F0..) digits -> ASCII; NFKC leaves them alone.
-_DIGITS = str.maketrans({chr(base + i): str(i) for base in (0x0660, 0x06F0) for i in range(10)})
+_DIGIT_MAP = {chr(base + i): str(i) for base in (0x0660, 0x06F0) for i in range(10)}
+_MAPPED = str.maketrans({**_LETTER_MAP, **_DIGIT_MAP})
+# Anything the Arabic steps could change; text without it (most non-Arabic text) skips them all.
+_ARABIC_WORK = re.compile(f"[{_TATWEEL}{_ARABIC_MARKS_CLASS}{''.join(_LETTER_MAP)}\u0660-\u0669\u06f0-\u06f9]")
 
 # Scripts written without spaces between words: each character is a token.
 _CJK = (
@@ -34,14 +37,15 @@ _CJK = (
 )
 _TOKEN = re.compile(f"[{_CJK}]|[^\\W{_CJK}]+")
 _HAS_CJK = re.compile(f"[{_CJK}]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def normalize_for_matching(text: str) -> str:
     """NFKC, casefold, strip Arabic diacritics and tatweel, unify letter variants and digits."""
-    text = unicodedata.normalize("NFKC", text)
-    text = text.replace(_TATWEEL, "")
-    text = _ARABIC_MARKS.sub("", text)
-    text = text.translate(_LETTER_VARIANTS).translate(_DIGITS)
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    if _ARABIC_WORK.search(text):
+        text = _ARABIC_MARKS.sub("", text.replace(_TATWEEL, "")).translate(_MAPPED)
     return text.casefold()
 
 
@@ -52,7 +56,8 @@ def tokenize(text: str) -> list[str]:
 
 def is_unspaced_script(text: str, threshold: float = 0.3) -> bool:
     """True when a large share of the letters are CJK/Thai, so word shingles make no sense."""
-    letters = sum(ch.isalpha() for ch in text[:5000])
-    if not letters:
+    head = text[:5000]
+    if not _HAS_CJK.search(head):  # the common case: one C-level scan, no per-character Python loop
         return False
-    return len(_HAS_CJK.findall(text[:5000])) / letters >= threshold
+    letters = len(_LETTER.findall(head))
+    return bool(letters) and len(_HAS_CJK.findall(head)) / letters >= threshold

@@ -38,6 +38,8 @@ class LakeConfig:
     def __post_init__(self) -> None:
         if self.retry_mode not in ("standard", "adaptive", "legacy"):
             raise ValueError(f"retry_mode must be standard, adaptive or legacy, not {self.retry_mode!r}")
+        if self.checksum_algorithm not in ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"):
+            raise ValueError(f"checksum_algorithm must be CRC32, CRC32C, CRC64NVME, SHA1 or SHA256, not {self.checksum_algorithm!r}")
         if self.multipart_chunksize < 5 * MIB:
             raise ValueError("multipart_chunksize must be at least 5 MiB (the S3 minimum part size)")
         for name in ("row_group_rows", "max_rows_per_file", "spool_batch_rows", "max_attempts"):

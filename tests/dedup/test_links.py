@@ -23,6 +23,13 @@ def _variant(body: str, every: int = 40) -> str:
     return "نشر هذا الخبر على موقعنا بالتعاون مع الوكالة\n" + " ".join(words) + "\nتابعونا على وسائل التواصل"
 
 
+def _run(dedup, docs):
+    """Add `docs` as one run; the run's outcome."""
+    for doc in docs:
+        assert dedup.add(*doc) is None
+    return dedup.finish_run()
+
+
 def _pairs(links):
     return {(frozenset((l.doc_id, l.other_doc_id)), l.kind) for l in links}
 
@@ -30,10 +37,10 @@ def _pairs(links):
 def test_seeds_link_only_000_and_002_as_same_story(tmp_path, config, seed_bodies):
     dedup = _dedup(tmp_path, config)
     docs = {k: seed_doc(seed_bodies, k, config) for k in sorted(seed_bodies)}
-    links = [link for doc in docs.values() for link in dedup.add(*doc)]
+    outcome = _run(dedup, docs.values())
+    links, assignments = outcome.links, outcome.assignments
     assert _pairs(links) == {(frozenset((docs["000"][0], docs["002"][0])), "same_story")}
     assert 0.035 <= links[0].similarity < 0.2
-    assignments = dedup.finish_run()
     assert assignments[docs["002"][0]].story_id == assignments[docs["000"][0]].story_id == docs["000"][0]
     assert {a.near_dup_of for a in assignments.values()} == {None}
     assert len({a.story_id for a in assignments.values()}) == 4
@@ -43,10 +50,10 @@ def test_identical_body_is_exact_and_points_at_smallest_url(tmp_path, config, se
     dedup = _dedup(tmp_path, config)
     first = seed_doc(seed_bodies, "003", config, url="file:///b/copy.txt")
     second = seed_doc(seed_bodies, "003", config, url="file:///a/original.txt")
-    assert dedup.add(*first) == []
-    (link,) = dedup.add(*second)
+    outcome = _run(dedup, [first, second])
+    (link,) = outcome.links
     assert (link.kind, link.similarity) == ("exact", 1.0)
-    assignments = dedup.finish_run()
+    assignments = outcome.assignments
     # the representative is chosen by url within a run, not by arrival order
     assert assignments[second[0]].near_dup_of is None
     assert assignments[first[0]].near_dup_of == second[0]
@@ -57,10 +64,10 @@ def test_republished_variant_is_near_duplicate(tmp_path, config, seed_bodies):
     original = seed_doc(seed_bodies, "004", config)
     sig = compute_signature(_variant(seed_bodies["004"]), "ar", config)
     variant = (make_doc_id("https://other.example/x", sig.content_hash), "https://other.example/x", sig)
-    dedup.add(*original)
-    (link,) = dedup.add(*variant)
+    outcome = _run(dedup, [original, variant])
+    (link,) = outcome.links
     assert link.kind == "near_duplicate" and link.similarity >= 0.8
-    assert dedup.finish_run()[variant[0]].near_dup_of == original[0]
+    assert outcome.assignments[variant[0]].near_dup_of == original[0]
 
 
 def test_results_do_not_depend_on_add_order(tmp_path, config, seed_bodies):
@@ -75,9 +82,8 @@ def test_results_do_not_depend_on_add_order(tmp_path, config, seed_bodies):
         order = list(docs)
         random.Random(i).shuffle(order)
         dedup = _dedup(tmp_path / str(i), config)
-        links = [link for doc in order for link in dedup.add(*doc)]
-        assignments = dedup.finish_run()
-        outcomes.add((frozenset(_pairs(links)), frozenset(assignments.items())))
+        outcome = _run(dedup, order)
+        outcomes.add((tuple(outcome.links), frozenset(outcome.assignments.items())))
     assert len(outcomes) == 1
     (_, assignments), = outcomes
     assert sum(a.near_dup_of is not None for _, a in assignments) == 3  # two mirrors and the 002 copy
@@ -91,4 +97,47 @@ def test_add_after_finish_run_requires_commit(tmp_path, config, seed_bodies):
     with pytest.raises(RuntimeError):
         dedup.add(*seed_doc(seed_bodies, "001", config))
     dedup.commit()
-    assert dedup.add(*seed_doc(seed_bodies, "001", config)) == []
+    dedup.add(*seed_doc(seed_bodies, "001", config))
+    assert dedup.finish_run().links == []
+
+
+def test_duplicate_gets_no_story_link_of_its_own(tmp_path, config, seed_bodies):
+    dedup = _dedup(tmp_path, config)
+    d000, d002 = seed_doc(seed_bodies, "000", config), seed_doc(seed_bodies, "002", config)
+    copy = seed_doc(seed_bodies, "002", config, url="file:///z-mirror/002.txt")
+    outcome = _run(dedup, [copy, d002, d000])
+    # the copy is exact to 002; 000-002 is the one story link of the two clusters
+    assert _pairs(outcome.links) == {
+        (frozenset((copy[0], d002[0])), "exact"),
+        (frozenset((d000[0], d002[0])), "same_story"),
+    }
+    assert {outcome.assignments[d[0]].story_id for d in (d000, d002, copy)} == {d000[0]}
+
+
+def _words(rng: random.Random, n: int) -> str:
+    import wordfreq
+
+    vocabulary = wordfreq.top_n_list("en", 6000)[2000:]  # below the background table's common words
+    return " ".join(rng.choice(vocabulary) for _ in range(n))
+
+
+def test_boilerplate_repeated_across_the_run_is_not_story_evidence(tmp_path, config, seed_bodies):
+    import dataclasses
+
+    from pipeline.dedup.signatures import sketch_jaccard
+
+    config = dataclasses.replace(config, story_min_df_docs=5)
+    rng = random.Random(5)
+    header, footer = _words(rng, 15), _words(rng, 15)  # one mirror site's own header and footer
+    docs = []
+    for i in range(12):
+        url = f"https://mirror.example/{i}"
+        sig = compute_signature(f"{header}\n{_words(rng, 120)}\n{footer}", "en", config)
+        docs.append((make_doc_id(url, sig.content_hash), url, sig))
+    # on their raw shingles the unrelated articles look like one story (the test can fail) ...
+    raw = [d[2].story_values for d in docs]
+    assert min(sketch_jaccard(raw[0], other, 10**6) for other in raw[1:]) >= config.story_threshold
+    # ... but the header and footer are in every document of the run, so they are not evidence
+    outcome = _run(_dedup(tmp_path, config), docs)
+    assert outcome.links == []
+    assert len({a.story_id for a in outcome.assignments.values()}) == 12

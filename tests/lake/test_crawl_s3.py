@@ -73,7 +73,7 @@ def test_seeds_land_in_s3_and_a_rerun_adds_nothing(moto, moto_bucket, tmp_path):
     ).stdout
     assert "000_3b93ccf9d086253d.txt <-> 002_e29d59dd00f27b6d.txt  same_story" in shown
     assert all(f"  {name}  | {doc['title']} | ar |" in shown for name, doc in GOLD["documents"].items())
-    example = next(line for line in shown.splitlines() if "DuckDB:" in line).split("python -c ", 1)[1]
+    example = next(line for line in shown.splitlines() if "DuckDB:" in line).split(" -c ", 1)[1]
     ran = subprocess.run([sys.executable, "-c", example.strip('"')], env=env, capture_output=True, text=True)
     assert ran.returncode == 0 and GOLD["documents"]["003_47fde8de46d97e9d.txt"]["title"][:20] in ran.stdout
 

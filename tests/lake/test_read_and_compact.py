@@ -75,7 +75,7 @@ def test_summary_prints_articles_links_and_reading_examples(tmp_path, capsys):
     assert "6 article(s)" in out and "2 link(s)" in out and "2 reject(s)" in out
     assert f"000_article.txt  | {rows[0]['title']} | ar | {len(rows[0]['text'])} chars" in out
     assert "000_article.txt <-> 001_article.txt  near_duplicate  similarity=0.900" in out
-    duck = next(line for line in out.splitlines() if "DuckDB:" in line).split("DuckDB: python -c ", 1)[1]
+    duck = next(line for line in out.splitlines() if "DuckDB:" in line).split(" -c ", 1)[1]
     code = duck.strip('"').replace('\\"', '"')
     exec(compile(code, "<summary example>", "exec"), {})  # the printed example runs as shown
     assert rows[0]["title"] in capsys.readouterr().out

@@ -1,0 +1,79 @@
+"""Vectorized candidate pairs and similarities: a whole run is checked in a few numpy passes, not pair by pair."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Concatenation of `arange(s, s + n)` for every (s, n), without a Python loop."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.empty(0, dtype=np.int64)
+    ends = np.cumsum(lengths)
+    return np.arange(total, dtype=np.int64) - np.repeat(ends - lengths, lengths) + np.repeat(np.asarray(starts, dtype=np.int64), lengths)
+
+
+def shared_key_pairs(keys: np.ndarray, owners: np.ndarray, n_owners: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (a < b) of owners holding an equal key, with the number of keys they share.
+
+    `keys[i]` belongs to `owners[i]`; an owner holds each key at most once. Groups of equal keys are
+    walked by distance in the sorted order, so the cost is the number of pairs, not owners squared.
+    """
+    if len(keys) < 2:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    order = np.argsort(keys, kind="stable")
+    keys, owners = keys[order], owners[order].astype(np.int64)
+    codes = []
+    for d in range(1, len(keys)):
+        equal = keys[d:] == keys[:-d]
+        if not equal.any():
+            break  # sorted: no equal keys at distance d means none further apart either
+        a, b = owners[:-d][equal], owners[d:][equal]
+        codes.append(np.minimum(a, b) * n_owners + np.maximum(a, b))
+    if not codes:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, empty
+    code, count = np.unique(np.concatenate(codes), return_counts=True)
+    return code // n_owners, code % n_owners, count
+
+
+def near_similarity(near: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 65536) -> np.ndarray:
+    """MinHash Jaccard estimates of the row pairs (a[i], b[i]) of `near` ([docs, num_perm])."""
+    out = np.empty(len(a), dtype=np.float64)
+    for s in range(0, len(a), chunk):
+        out[s : s + chunk] = (near[a[s : s + chunk]] == near[b[s : s + chunk]]).mean(axis=1)
+    return out
+
+
+def sketch_similarity(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+    """Bottom-k Jaccard of the sketch pairs (a[i], b[i]); exact when both sets have at most k elements.
+
+    Sketch s is `values[offsets[s]:offsets[s + 1]]` (sorted, distinct uint32). Per pair: the k smallest
+    values of the union, and how many of them both sketches hold (the classic bottom-k estimator).
+    """
+    if not len(a):
+        return np.empty(0, dtype=np.float64)
+    lengths = np.diff(offsets)
+    la, lb = lengths[a], lengths[b]
+    pair = np.arange(len(a), dtype=np.uint64)
+    elements = np.concatenate([values[expand_ranges(offsets[a], la)], values[expand_ranges(offsets[b], lb)]])
+    owner = np.concatenate([np.repeat(pair, la), np.repeat(pair, lb)])
+    key = np.sort((owner << np.uint64(32)) | elements.astype(np.uint64))
+    both = np.zeros(len(key), dtype=bool)
+    both[:-1] = key[1:] == key[:-1]  # a value in both sketches appears twice in a row
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    key, both = key[first], both[first]
+    group = (key >> np.uint64(32)).astype(np.int64)
+    rank = np.arange(len(key)) - np.searchsorted(group, group, "left")
+    within = rank < k
+    inter = np.bincount(group[within & both], minlength=len(a))
+    union = np.bincount(group[within], minlength=len(a))
+    return np.divide(inter, union, out=np.zeros(len(a)), where=union > 0)
