@@ -10,13 +10,13 @@ import asyncio
 import dataclasses
 import logging
 
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem
 
 from pipeline.commands.crawl import FAILURE_STAT
 from pipeline.config import ConfigError, load_section
-from pipeline.dedup import DedupConfig
+from pipeline.dedup import load_config as load_dedup_config
 from pipeline.errors import Rejected
-from pipeline.extract import ExtractConfig
+from pipeline.extract import load_config as load_extract_config
 from pipeline.items import Article, RejectRecord
 from pipeline.lake import LakeConfig, LakeUnavailable
 from pipeline.run import IngestRun, RunOptions
@@ -30,7 +30,7 @@ SETTINGS_IN_MANIFEST = ("LAKE_URI", "EXTRACT_WORKERS", "EXTRACT_TIMEOUT", "DEDUP
 def run_options_from_settings(settings) -> RunOptions:
     """Map Scrapy settings (and configs/*.yaml) onto `RunOptions`; bad config fails at start-up."""
     try:
-        dedup = load_section(DedupConfig, "dedup.yaml")
+        dedup = load_dedup_config()
         dedup = dataclasses.replace(
             dedup,
             backend=settings.get("DEDUP_BACKEND") or dedup.backend,
@@ -41,19 +41,24 @@ def run_options_from_settings(settings) -> RunOptions:
             spool_dir=settings.get("LAKE_SPOOL_DIR"),
             workers=settings.getint("EXTRACT_WORKERS"),
             doc_timeout=settings.getfloat("EXTRACT_TIMEOUT"),
-            extract=load_section(ExtractConfig, "extract.yaml"),
+            extract=load_extract_config(),
             dedup=dedup,
             lake=load_section(LakeConfig, "lake.yaml"),
         )
-    except ConfigError as exc:
-        raise NotConfigured(f"newsdedup configuration error: {exc}") from exc
+    except ValueError as exc:  # ConfigError included
+        raise ConfigError(f"newsdedup configuration error: {exc}") from exc
 
 
 def get_run(crawler) -> IngestRun:
     """The crawl's single `IngestRun`, created on first use and shared by all components."""
     run = getattr(crawler, _RUN_ATTR, None)
     if run is None:
-        run = IngestRun(run_options_from_settings(crawler.settings), count=crawler.stats.inc_value)
+        try:
+            options = run_options_from_settings(crawler.settings)
+        except ConfigError as exc:
+            crawler.stats.set_value(FAILURE_STAT, str(exc))
+            raise
+        run = IngestRun(options, count=crawler.stats.inc_value)
         setattr(crawler, _RUN_ATTR, run)
     return run
 

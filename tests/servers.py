@@ -150,3 +150,44 @@ def start_seaweedfs(data_dir: Path) -> S3Server:
     endpoint = f"http://127.0.0.1:{ports['s3'][0]}"
     # SeaweedFS drains for a long time on SIGTERM; its data is a test's temp dir, so 2 s is grace enough.
     return S3Server("seaweedfs", command, endpoint, data_dir.parent / f"{data_dir.name}.log", stop_timeout=2.0).start()
+
+
+@dataclass
+class RedisServer:
+    """A throw-away redis-server (Debian's package) on a free loopback port, no persistence."""
+
+    url: str
+    process: subprocess.Popen
+
+    def stop(self) -> None:
+        stop_pid(self.process)
+
+
+def start_redis(workdir: Path, timeout: float = 10.0) -> RedisServer:
+    """Start redis-server bound to 127.0.0.1 and wait until it answers PING."""
+    import shutil
+
+    import redis
+
+    binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(workdir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = RedisServer(f"redis://127.0.0.1:{port}/0", process)
+    client = redis.Redis.from_url(server.url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                client.ping()
+                return server
+            except redis.ConnectionError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    server.stop()
+                    raise RuntimeError(f"redis-server did not start (exit code {process.returncode})") from None
+                time.sleep(0.05)
+    finally:
+        client.close()

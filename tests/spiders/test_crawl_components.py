@@ -7,7 +7,6 @@ import gzip
 import ipaddress
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -177,30 +176,12 @@ def test_seen_store_round_trip_in_the_lake(tmp_path):
     assert json.loads(gzip.decompress((tmp_path / "_state/crawl/seen/news_site_1.json.gz").read_bytes()))
 
 
-@pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")
-def test_seen_store_round_trip_in_redis(tmp_path):
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--save", "", "--dir", str(tmp_path)],
-                              stdout=subprocess.DEVNULL)
-    try:
-        url = f"redis://127.0.0.1:{port}/0"
-        for _ in range(50):
-            try:
-                store = RedisSeenStore(url, "site")
-                break
-            except Exception:  # noqa: BLE001 - server still starting
-                asyncio.run(asyncio.sleep(0.1))
-        store.put("http://a/1", {"kind": "article", "fetched_at": "2025-01-01T00:00:00+00:00"})
-        assert store.commit() == 1
-        assert RedisSeenStore(url, "site").get("http://a/1")["kind"] == "article"
-        store.client.close()
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+def test_seen_store_round_trip_in_redis(redis_url):
+    store = RedisSeenStore(redis_url, "site")
+    store.put("http://a/1", {"kind": "article", "fetched_at": "2025-01-01T00:00:00+00:00"})
+    assert store.commit() == 1
+    assert RedisSeenStore(redis_url, "site").get("http://a/1")["kind"] == "article"
+    store.client.close()
 
 
 def test_health_verdicts():
