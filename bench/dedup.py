@@ -89,6 +89,32 @@ def bench_speed(n: int) -> None:
     print(f"datasketch baseline (normalize + MinHash.update_batch + MinHashLSH query/insert, near tier only): "
           f"{base:8.0f} articles/s")
     print(f"ratio newsdedup / datasketch: {ours / base:.1f}x")
+    bench_startup()
+
+
+_STARTUP = """
+import sys, time
+t0 = time.perf_counter()
+import numpy as np
+from pipeline.dedup import compute_signature, load_config
+from pipeline.dedup.records import DocFreq
+t1 = time.perf_counter()
+if sys.argv[1] == "worker":
+    compute_signature("Warm-up text for the dedup kernels and tables. " * 20, "en", load_config())
+else:
+    DocFreq.empty(4, 1024).add_docs([np.arange(5, dtype=np.uint32)])
+print(f"{t1 - t0:.2f} {time.perf_counter() - t1:.2f}")
+"""
+
+
+def bench_startup() -> None:
+    """What a fresh process pays before its first signature (a worker) or count-min update (the process running
+    `finish_run`): numba import and kernel load from the disk cache, code-point tables, stemmer, wordfreq."""
+    import subprocess
+
+    run = lambda role: subprocess.run([sys.executable, "-c", _STARTUP, role], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()  # noqa: E731
+    worker, main = run("worker"), run("main")
+    print(f"fresh process: import {worker[0]} s; first signature {worker[1]} s (worker); first count-min update {main[1]} s (finish_run's process)")
 
 
 def bench_memory(sizes: tuple[int, ...]) -> None:

@@ -114,11 +114,25 @@ def stage_split(stats: dict) -> str:
     return ", ".join(f"{stage} {seconds:.2f}s ({seconds / total:.0%})" for stage, seconds in times.items())
 
 
+def memory_scale(files: int, scale: int, workers: int) -> None:
+    """Peak RSS of the whole crawl at `files` and `scale` x `files` inputs: bounded in-flight items keep it flat."""
+    small, large = build_corpus(files)[1], build_corpus(files * scale)[1]
+    for path in (small, large):
+        run = crawl_rate(path, workers)
+        print(f"P{workers} text, {run['files']:6d} files: peak RSS {run['peak_rss'] / 2**20:6.0f} MiB, "
+              f"{run['rate']:.1f} articles/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--memory-scale", type=int, default=0, metavar="K",
+                        help="also crawl K times --files text dumps with all workers and compare peak RSS (flat memory)")
     args = parser.parse_args()
+    if args.memory_scale:
+        memory_scale(args.files, args.memory_scale, args.workers)
+        return
 
     html_dir, text_dir = build_corpus(args.files)
     r1_before = plain_trafilatura_rate(html_dir)

@@ -65,7 +65,9 @@ def sketch_similarity(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b:
     pair = np.arange(len(a), dtype=np.uint64)
     elements = np.concatenate([values[expand_ranges(offsets[a], la)], values[expand_ranges(offsets[b], lb)]])
     owner = np.concatenate([np.repeat(pair, la), np.repeat(pair, lb)])
-    key = np.sort((owner << np.uint64(32)) | elements.astype(np.uint64))
+    # two sorted runs (every a-sketch, then every b-sketch, pair by pair): the stable sort (timsort) merges
+    # them in linear time, where the default sort did ~3x the work
+    key = np.sort((owner << np.uint64(32)) | elements.astype(np.uint64), kind="stable")
     both = np.zeros(len(key), dtype=bool)
     both[:-1] = key[1:] == key[:-1]  # a value in both sketches appears twice in a row
     first = np.ones(len(key), dtype=bool)

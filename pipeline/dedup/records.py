@@ -89,26 +89,20 @@ class DocFreq:
         return self.table[np.arange(depth)[:, None], cells].min(axis=0)
 
     def below(self, values: np.ndarray, cutoff: float) -> np.ndarray:
-        """Mask of the values whose count is under `cutoff`; a row's count under it settles the minimum, so
-        only the values frequent in row 0 are looked up in the other rows (one random read per value, not `depth`)."""
-        depth, width = self.table.shape
-        rare = self.table[0][self.cells(values, 1, width)[0]] < cutoff
-        todo = np.flatnonzero(~rare)
-        for d in range(1, depth):
-            if not len(todo):
-                break
-            cells = self.cells(values[todo], d + 1, width)[d]
-            low = self.table[d][cells] < cutoff
-            rare[todo[low]] = True
-            todo = todo[~low]
-        return rare
+        """Mask of the values whose count is under `cutoff` (compiled: a row's count under it settles the minimum,
+        so most values cost one random read, not `depth`)."""
+        from pipeline.dedup.kernels import count_min_below
+
+        out = np.empty(len(values), dtype=bool)
+        count_min_below(self.table, values.astype(np.uint32, copy=False), float(cutoff), out)
+        return out
 
     def add_docs(self, shingle_sets: list[np.ndarray]) -> None:
         """Count each document's distinct shingles once."""
+        from pipeline.dedup.kernels import count_min_add
+
         if not shingle_sets:
             return
-        depth, width = self.table.shape
-        cells = self.cells(np.concatenate(shingle_sets), depth, width)
-        for d in range(depth):
-            self.table[d] += np.bincount(cells[d], minlength=width).astype(np.uint32)
+        # one compiled pass: no [depth, n] cell array and no width-sized bincount per row
+        count_min_add(self.table, np.concatenate(shingle_sets).astype(np.uint32, copy=False))
         self.n_docs += len(shingle_sets)

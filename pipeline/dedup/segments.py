@@ -130,12 +130,14 @@ class Columns:
     def row_of(self, doc_id: str) -> int | None:
         raw = _id_bytes(doc_id)
         key = np.uint64(int.from_bytes(raw[:8], "big"))
-        lo = int(np.searchsorted(self.id_keys, key, "left"))
-        hi = int(np.searchsorted(self.id_keys, key, "right"))
-        for i in range(lo, hi):
+        keys = self.id_keys
+        # one scalar search (method call, no wrapper), then the few rows sharing the 8-byte prefix
+        i = int(keys.searchsorted(key))
+        while i < len(keys) and keys[i] == key:
             row = int(self.id_order[i])
             if self.a["ids"][row].tobytes() == raw:
                 return row
+            i += 1
         return None
 
     def doc_id(self, row: int) -> str:

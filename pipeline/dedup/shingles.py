@@ -1,6 +1,6 @@
 """Text -> shingle hashes: matching normalization, tokenization, stemming and word/character n-grams.
 
-Tokens are found and hashed in numpy (`tokens.py`), stems come from a per-language memo, n-grams are
+Tokens are found and hashed in one compiled pass (`tokens.py`), stems come from a per-language memo, n-grams are
 combined arithmetically and hashed to uint32: no Python loop runs per token or shingle.
 """
 
@@ -12,6 +12,7 @@ import logging
 import numpy as np
 
 from pipeline.dedup.tokens import Tokens, Vocabulary
+from pipeline.extract.language import frequent_words
 from pipeline.extract.normalize import normalize_for_matching
 
 logger = logging.getLogger(__name__)
@@ -39,31 +40,22 @@ def _vocabulary(language: str | None, zipf: float) -> Vocabulary:
     return _vocabularies[key]
 
 
-def _fmix64(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xFF51AFD7ED558CCD)
-    h = h ^ (h >> np.uint64(33))
-    h = h * np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
-
-
 def ngram_hashes(token_hashes: np.ndarray, n: int, keep: np.ndarray | None = None, distinct: bool = True) -> np.ndarray:
     """Sorted distinct uint32 hashes of the token n-grams (one shingle when there are fewer than n tokens).
 
     `keep`, when given, is a boolean mask over the n-gram start positions. `distinct=False` skips the
     sort (the hashes in text order, repeats included): enough for a MinHash, which ignores repeats.
     """
+    from pipeline.dedup.kernels import ngrams32
+
     count = len(token_hashes)
     if count == 0:
         return np.empty(0, dtype=np.uint32)
     n = min(n, count)
-    with np.errstate(over="ignore"):
-        h = token_hashes[: count - n + 1].copy()
-        for j in range(1, n):
-            # order-sensitive combination: (a, b) and (b, a) differ
-            h = h * _MIX + token_hashes[j : count - n + 1 + j]
-        h = _fmix64(h if keep is None else h[keep])
-    h = (h >> np.uint64(32)).astype(np.uint32)
+    # order-sensitive combination: (a, b) and (b, a) differ (one compiled pass, no temporaries)
+    h = ngrams32(np.ascontiguousarray(token_hashes, dtype=np.uint64), n, _MIX)
+    if keep is not None:
+        h = h[keep]
     if not distinct:
         return h
     h = np.sort(h)
@@ -81,21 +73,11 @@ def _stemmer(language: str):
 def common_words(language: str | None, zipf: float) -> frozenset[str]:
     """Stems of the words at least as frequent as `zipf` in wordfreq's background table for `language`.
 
-    Stemmed so that all inflections of a word agree (the table lists surface forms). Only the head of
-    the table is read: wordfreq stores it in centibel buckets, most frequent first, so the words at or
-    above `zipf` are the first `100 * (zipf - 1)` buckets (a few hundred words, not the whole dictionary).
+    Stemmed so that all inflections of a word agree (the table lists surface forms).
     """
     if not language:
         return frozenset()
-    import wordfreq
-
-    try:
-        buckets = wordfreq.get_frequency_list(language, wordlist="best")
-    except LookupError:
-        return frozenset()
-    # bucket i holds words of frequency 10 ** (-i / 100); zipf = log10(frequency) + 9
-    head = buckets[: int(round(100 * (9 - zipf))) + 1]
-    words = [normalize_for_matching(w) for bucket in head for w in bucket]
+    words = [normalize_for_matching(w) for w in frequent_words(language, zipf)]
     if language in STEMMERS:
         words = _stemmer(language).stemWords(words)
     return frozenset(words)
@@ -118,9 +100,11 @@ class Shingled:
         self.near, self.story, self.n_tokens, self.unspaced = near, story, n_tokens, unspaced
 
 
-def shingle(normalized: str, language: str | None, config) -> Shingled:
-    """Near-duplicate shingles (surface word n-grams) and same-story shingles (stemmed n-grams, common ones dropped)."""
-    tokens = Tokens(normalized)
+def shingle(normalized: str, language: str | None, config, tokens: Tokens | None = None) -> Shingled:
+    """Near-duplicate shingles (surface word n-grams) and same-story shingles (stemmed n-grams, common ones dropped).
+
+    `tokens`, when given, must be `Tokens(normalized)` (the caller already scanned the text)."""
+    tokens = Tokens(normalized) if tokens is None else tokens
     n_tokens = len(tokens)
     # CJK/Thai characters a large share of the word characters: character shingles instead of words
     unspaced = tokens.unspaced_chars > 0 and tokens.unspaced_chars >= 0.3 * tokens.chars()

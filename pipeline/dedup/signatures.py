@@ -15,6 +15,7 @@ import numpy as np
 
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.shingles import detect_language, shingle
+from pipeline.dedup.tokens import Tokens
 from pipeline.errors import Rejected
 from pipeline.extract.normalize import normalize_for_matching
 
@@ -46,25 +47,16 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(a, dtype=np.uint32), np.asarray(b, dtype=np.uint32)
 
 
-def _fmix32(h: np.ndarray) -> np.ndarray:
-    h = h ^ (h >> np.uint32(16))
-    h = h * np.uint32(0x85EBCA6B)
-    h = h ^ (h >> np.uint32(13))
-    h = h * np.uint32(0xC2B2AE35)
-    return h ^ (h >> np.uint32(16))
-
-
 def minhash(values: np.ndarray, num_perm: int, seed: int) -> np.ndarray:
     """MinHash hashvalues of uint32 shingle hashes, equal to datasketch `MinHash(scheme="affine32").update_batch`."""
+    from pipeline.dedup.kernels import minhash_affine32
+
     a, b = permutations(num_perm, seed)
-    if len(values) == 0:
-        return np.full(num_perm, np.uint32(0xFFFFFFFF), dtype=np.uint32)
-    with np.errstate(over="ignore"):
-        hv = _fmix32(values.astype(np.uint32, copy=False))
-        # [num_perm, n] and in place: one temporary, minimum along contiguous rows (~6x faster than [n, num_perm] + b)
-        products = np.multiply.outer(a, hv)
-        products += b[:, None]
-        return products.min(axis=1)
+    out = np.full(num_perm, np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    if len(values):
+        # one compiled pass (~5 us for 900 shingles; the numpy outer product took ~75 us)
+        minhash_affine32(np.ascontiguousarray(values, dtype=np.uint32), a, b, out)
+    return out
 
 
 @dataclass(frozen=True)
@@ -95,14 +87,20 @@ class DocSignature:
 
 def compute_signature(text: str, language: str | None, config: DedupConfig) -> DocSignature:
     """Normalize, shingle and sketch one body; raises `Rejected("dedup", "no_tokens")` for a body without words."""
-    normalized = _collapse(normalize_for_matching(text or ""))
-    if language is None and normalized:
-        language = detect_language(normalized)
-    shingled = shingle(normalized, language, config)
+    normalized = normalize_for_matching(text or "")
+    # tokens and the whitespace-collapsed UTF-8 (the content hash's input) in one pass; whitespace never
+    # changes tokens, so the uncollapsed text gives the same ones
+    tokens = Tokens(normalized, collapse=True)
+    collapsed = tokens.collapsed_utf8
+    if collapsed is None:  # a lone surrogate: let str.encode raise its usual error
+        collapsed = _collapse(normalized).encode("utf-8")
+    if language is None and collapsed:
+        language = detect_language(collapsed.decode("utf-8"))
+    shingled = shingle(normalized, language, config, tokens)
     if shingled.n_tokens == 0:
         raise Rejected("dedup", "no_tokens", "the body has no word to compare")
     return DocSignature(
-        content_hash=hashlib.sha1(normalized.encode("utf-8")).hexdigest(),
+        content_hash=hashlib.sha1(collapsed).hexdigest(),
         near=minhash(shingled.near, config.num_perm, config.seed).tobytes(),
         story=shingled.story.tobytes(),
         n_tokens=shingled.n_tokens,

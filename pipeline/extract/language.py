@@ -58,25 +58,39 @@ def stopwords(language: str | None) -> frozenset[str]:
 
         words = set(justext.get_stoplist(name))
     if not words:
-        import wordfreq
-
-        if language in wordfreq.available_languages():
-            words = set(wordfreq.top_n_list(language, 300))
-            if language in ("zh", "ja", "th"):
-                words = {ch for word in words for ch in word}
+        words = set(list(frequent_words(language, 4.0))[:300])  # most frequent first
+        if language in ("zh", "ja", "th"):
+            words = {ch for word in words for ch in word}
     normalized = set()
     for word in words:
         normalized.update(tokenize(normalize_for_matching(word)))
     return frozenset(normalized)
 
 
-def word_rarity(word: str, language: str | None) -> float:
-    """wordfreq's Zipf frequency of `word` in `language` (0 = unseen, 7 = the most frequent words)."""
-    if not language or language in ("zh", "ja", "th", "ko"):
-        return 0.0  # wordfreq needs optional segmenters (jieba, MeCab) for these
+@functools.lru_cache(maxsize=128)
+def frequent_words(language: str, min_zipf: float) -> dict[str, float]:
+    """Words of `language` with a Zipf frequency of at least `min_zipf` in wordfreq's table, with that frequency.
+
+    Only this head is kept: wordfreq's own functions cache the whole table of every language they
+    read (~50 MB each), which made worker processes grow by hundreds of MB on multilingual crawls.
+    wordfreq stores the table in centibel buckets, most frequent first: bucket i has Zipf 9 - i/100.
+    """
     import wordfreq
 
     try:
-        return wordfreq.zipf_frequency(word, language)
-    except (LookupError, ValueError, ImportError):
-        return 0.0
+        buckets = wordfreq.get_frequency_list.__wrapped__(language, wordlist="best")
+    except LookupError:
+        return {}
+    head = buckets[: int(round(100 * (9 - min_zipf))) + 1]
+    return {word: 9 - index / 100 for index, bucket in enumerate(head) for word in bucket}
+
+
+# Below this, a word counts as rare (Zipf 0): only frequent words decide whether a line reads as prose.
+_RARITY_FLOOR = 2.5
+
+
+def word_rarity(word: str, language: str | None) -> float:
+    """Zipf frequency of `word` in `language` (0 = rare or unseen, 7 = the most frequent words)."""
+    if not language or language in ("zh", "ja", "th", "ko"):
+        return 0.0  # wordfreq's tables for these need segmenters (jieba, MeCab) to look words up
+    return frequent_words(language, _RARITY_FLOOR).get(word.casefold(), 0.0)

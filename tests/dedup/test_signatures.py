@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.dedup import DedupConfig, compute_signature, content_hash, make_doc_id
-from pipeline.dedup.shingles import shingle
+from pipeline.dedup.shingles import ngram_hashes, shingle
 from pipeline.dedup.signatures import minhash, sketch_jaccard
-from pipeline.dedup.tokens import Tokens
+from pipeline.dedup.tokens import _MIX, _P, Tokens, spaces
 from pipeline.errors import Rejected
 from pipeline.extract.normalize import normalize_for_matching, tokenize
 
@@ -88,3 +88,62 @@ def test_numpy_tokens_on_seeds(seed_bodies):
         tokens = Tokens(text)
         assert [text[s:e] for s, e in zip(tokens.starts.tolist(), tokens.ends.tolist())] == tokenize(text)
         assert len(set(tokens.hashes.tolist())) == len(set(tokenize(text)))
+
+
+def _numpy_token_hashes(text: str) -> list[int]:
+    """The numpy formulation of the token hash (prefix sums of cp * P**-i), the kernel's reference."""
+    cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    tokens = Tokens(text)
+    starts, ends = tokens.starts, tokens.ends
+    p = np.array([pow(_P, i, 2**64) for i in range(len(cp) + 1)], dtype=np.uint64)
+    inv = np.array([pow(_P, -i, 2**64) for i in range(len(cp) + 1)], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        prefix = np.zeros(len(cp) + 1, dtype=np.uint64)
+        np.cumsum(cp.astype(np.uint64) * inv[: len(cp)], out=prefix[1:])
+        h = (prefix[ends] - prefix[starts]) * p[starts]
+        h ^= (ends - starts).astype(np.uint64) * _MIX
+        for shift, mult in ((33, 0xFF51AFD7ED558CCD), (33, 0xC4CEB9FE1A85EC53)):
+            h ^= h >> np.uint64(shift)
+            h *= np.uint64(mult)
+        h ^= h >> np.uint64(33)
+    return h.tolist()
+
+
+_ALPHABET = list("ab _-.,'1²Ⅷ\t\n\x1c\xa0") + ["ة", "ـ", "\u064b", "東", "京", "の", "ไ", "\u0e31", "\u3000", "\u2028", "😀", "é"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(_ALPHABET), max_size=40))
+def test_compiled_scan_matches_numpy_hashes_and_str_split(text):
+    assert Tokens(text).hashes.tolist() == _numpy_token_hashes(text)
+    assert Tokens(text, collapse=True).collapsed_utf8 == " ".join(text.split()).encode("utf-8")
+
+
+def test_lone_surrogate_is_not_collapsed_silently():
+    assert Tokens("a \ud800 b", collapse=True).collapsed_utf8 is None
+    with pytest.raises(UnicodeEncodeError):
+        compute_signature("a \ud800 b", "en", DedupConfig())
+
+
+def test_space_table_is_str_isspace_for_every_code_point():
+    expected = [i for i in range(0x110000) if chr(i).isspace()]
+    assert np.flatnonzero(spaces()).tolist() == expected
+
+
+def test_compiled_ngram_hashes_match_numpy_formulation():
+    tokens = np.random.default_rng(5).integers(0, 2**64, size=300, dtype=np.uint64)
+    keep = np.random.default_rng(6).random(299) < 0.7
+    for n, mask in ((1, None), (2, None), (2, keep), (3, None), (500, None)):
+        m = min(n, len(tokens))
+        with np.errstate(over="ignore"):
+            h = tokens[: len(tokens) - m + 1].copy()
+            for j in range(1, m):
+                h = h * _MIX + tokens[j : len(tokens) - m + 1 + j]
+            h = h if mask is None else h[mask]
+            for mult in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):
+                h ^= h >> np.uint64(33)
+                h *= np.uint64(mult)
+            h ^= h >> np.uint64(33)
+        expected = (h >> np.uint64(32)).astype(np.uint32)
+        assert np.array_equal(ngram_hashes(tokens, n, mask, distinct=False), expected)
+        assert np.array_equal(ngram_hashes(tokens, n, mask), np.unique(expected))
