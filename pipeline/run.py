@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +57,8 @@ class IngestRun:
         self.run_id = new_run_id(self.started_at)
         self.count = count or (lambda key, n=1: None)
         self._pool: WorkerPool | None = None
+        self._workdir: Path | None = None
+        self._templates_sent = False
         self.is_open = False
 
     def open(self) -> None:
@@ -78,18 +82,29 @@ class IngestRun:
         self.templates = SiteTemplates.from_json(data.decode("utf-8")) if data else SiteTemplates()
         self.dedup = Deduplicator(self.options.dedup, open_index(self.options.dedup, self.store))
         self.is_open = True
+        self.start_workers()
 
-    @property
-    def pool(self) -> WorkerPool:
-        # Started on first use, so templates observed by a source's pre-pass reach the workers.
+    def start_workers(self) -> None:
+        """Start the worker pool; it warms up while the source gets ready (templates, first reads)."""
         if self._pool is None:
+            self._workdir = Path(tempfile.mkdtemp(prefix=f"newsdedup-{self.run_id}-"))
             self._pool = WorkerPool(
                 self.options.workers,
                 self.options.doc_timeout,
                 self.options.extract,
                 self.options.dedup,
-                self.templates.to_json(),
+                templates_path=str(self._workdir / "templates.json"),
             )
+            self._pool.start()
+
+    @property
+    def pool(self) -> WorkerPool:
+        self.start_workers()
+        if not self._templates_sent:
+            # Workers read the templates once, at their first document: everything a source
+            # observed before sending documents (the files spider's pre-pass) reaches them.
+            (self._workdir / "templates.json").write_text(self.templates.to_json(), encoding="utf-8")
+            self._templates_sent = True
         return self._pool
 
     async def extract(self, article: Article) -> Article:
@@ -183,3 +198,6 @@ class IngestRun:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
+        if self._workdir is not None:
+            shutil.rmtree(self._workdir, ignore_errors=True)
+            self._workdir = None

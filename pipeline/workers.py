@@ -14,6 +14,7 @@ import os
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from pathlib import Path
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -35,11 +36,24 @@ class DocumentResult:
     sign_seconds: float
 
 
-def _init_worker(extract_config: ExtractConfig, dedup_config: DedupConfig, templates_json: str | None) -> None:
+def _init_worker(extract_config: ExtractConfig, dedup_config: DedupConfig, templates_path: str | None) -> None:
     _worker_state["extract_config"] = extract_config
     _worker_state["dedup_config"] = dedup_config
-    _worker_state["templates"] = SiteTemplates.from_json(templates_json) if templates_json else None
+    _worker_state["templates_path"] = templates_path
     _warm_up()
+
+
+def _templates() -> SiteTemplates | None:
+    """The run's site templates, read on first use from the file the run writes before its first document.
+
+    Workers start (and warm up) while the source is still learning templates, so they cannot get
+    them as start-up arguments.
+    """
+    if "templates" not in _worker_state:
+        path = _worker_state.get("templates_path")
+        data = Path(path).read_text(encoding="utf-8") if path and Path(path).exists() else None
+        _worker_state["templates"] = SiteTemplates.from_json(data) if data else None
+    return _worker_state["templates"]
 
 
 # Language models, stoplists and frequency tables load on first use (~1.5 s); paying that while the
@@ -54,9 +68,14 @@ _WARM_UP_PAGE = (
 def _warm_up() -> None:
     for kind in ("html", "text"):
         try:
-            process_document(_WARM_UP_PAGE, kind, None, None, "utf-8")
+            found = extract_article(_WARM_UP_PAGE, kind, http_encoding="utf-8", config=_worker_state["extract_config"])
+            compute_signature(found.text, found.language, _worker_state["dedup_config"])
         except Rejected:
             pass
+
+
+def _start() -> None:
+    """A task that does nothing: scheduling it makes the pool start its workers."""
 
 
 def process_document(
@@ -70,7 +89,7 @@ def process_document(
         url=url,
         source=source,
         http_encoding=http_encoding,
-        templates=_worker_state.get("templates"),
+        templates=_templates(),
         config=_worker_state["extract_config"],
     )
     extracted_at = time.perf_counter()
@@ -95,19 +114,28 @@ class WorkerPool:
         timeout: float,
         extract_config: ExtractConfig,
         dedup_config: DedupConfig,
-        templates_json: str | None = None,
+        templates_path: str | None = None,
         max_tasks_per_worker: int = 5000,
     ) -> None:
         self.workers = workers or default_workers()
         self.timeout = timeout
+        # Each worker is one core's worth of work. A BLAS library left to its default starts a thread
+        # per core in every worker (py3langid scores with numpy.dot), and OpenBLAS threads spin while
+        # waiting: measured, they ate half a core per worker. Spawned workers read these at start.
+        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(variable, "1")
         # "spawn": the parent runs the reactor's threads, and forking a threaded process is unsafe.
         self._pool = ProcessPool(
             max_workers=self.workers,
             max_tasks=max_tasks_per_worker,
             initializer=_init_worker,
-            initargs=(extract_config, dedup_config, templates_json),
+            initargs=(extract_config, dedup_config, templates_path),
             context=multiprocessing.get_context("spawn"),
         )
+
+    def start(self) -> None:
+        """Start the workers now (they take seconds to import and warm up) instead of at the first document."""
+        self._pool.schedule(_start)
 
     async def run(
         self, raw: bytes, content_kind: str, *, url: str | None, source: str | None, http_encoding: str | None
