@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.corpus import REPO, real_site_pages  # noqa: E402
+from pipeline.workers import default_workers  # noqa: E402
 
 CACHE = REPO / "bench" / ".cache" / "throughput"
 STAGES = ("read", "extract", "sign", "dedup", "land")
@@ -126,7 +126,7 @@ def memory_scale(files: int, scale: int, workers: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=1000)
-    parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--memory-scale", type=int, default=0, metavar="K",
                         help="also crawl K times --files text dumps with all workers and compare peak RSS (flat memory)")
     args = parser.parse_args()

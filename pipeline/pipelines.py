@@ -144,9 +144,9 @@ class LakePipeline(_RunPipeline):
         return item
 
     def close_spider(self) -> None:
-        settings = {name: self.crawler.settings.get(name) for name in SETTINGS_IN_MANIFEST}
         if not self.run.is_open:
             return  # the lake was unreachable at start: nothing was fetched, nothing to publish
+        settings = {name: self.crawler.settings.get(name) for name in SETTINGS_IN_MANIFEST}
         try:
             manifest = self.run.close(settings)
         except LakeUnavailable as exc:

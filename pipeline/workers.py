@@ -51,8 +51,9 @@ def _templates() -> SiteTemplates | None:
     """
     if "templates" not in _worker_state:
         path = _worker_state.get("templates_path")
-        data = Path(path).read_text(encoding="utf-8") if path and Path(path).exists() else None
-        _worker_state["templates"] = SiteTemplates.from_json(data) if data else None
+        if not path or not Path(path).exists():
+            return None  # not written yet (warm-up) or no templates for this pool: look again next time
+        _worker_state["templates"] = SiteTemplates.from_json(Path(path).read_text(encoding="utf-8"))
     return _worker_state["templates"]
 
 
@@ -68,8 +69,7 @@ _WARM_UP_PAGE = (
 def _warm_up() -> None:
     for kind in ("html", "text"):
         try:
-            found = extract_article(_WARM_UP_PAGE, kind, http_encoding="utf-8", config=_worker_state["extract_config"])
-            compute_signature(found.text, found.language, _worker_state["dedup_config"])
+            process_document(_WARM_UP_PAGE, kind, None, None, "utf-8")
         except Rejected:
             pass
 

@@ -83,14 +83,6 @@ def common_words(language: str | None, zipf: float) -> frozenset[str]:
     return frozenset(words)
 
 
-def detect_language(text: str) -> str | None:
-    """ISO 639-1 code of `text` (py3langid), for callers that did not get one from extraction."""
-    import py3langid
-
-    code, _score = py3langid.classify(text[:3000])
-    return code or None
-
-
 class Shingled:
     """The shingle hashes of one document: `near` in text order (repeats kept), `story` sorted and distinct."""
 

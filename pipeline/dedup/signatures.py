@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.shingles import detect_language, shingle
+from pipeline.dedup.shingles import shingle
+from pipeline.extract.language import detect_language
 from pipeline.dedup.tokens import Tokens
 from pipeline.errors import Rejected
 from pipeline.extract.normalize import normalize_for_matching
@@ -95,7 +96,7 @@ def compute_signature(text: str, language: str | None, config: DedupConfig) -> D
     if collapsed is None:  # a lone surrogate: let str.encode raise its usual error
         collapsed = _collapse(normalized).encode("utf-8")
     if language is None and collapsed:
-        language = detect_language(collapsed.decode("utf-8"))
+        language = detect_language(collapsed.decode("utf-8"), sample_chars=3000)
     shingled = shingle(normalized, language, config, tokens)
     if shingled.n_tokens == 0:
         raise Rejected("dedup", "no_tokens", "the body has no word to compare")

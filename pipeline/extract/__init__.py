@@ -63,6 +63,12 @@ def load_config() -> ExtractConfig:
     return load_section(ExtractConfig, "extract.yaml")
 
 
+def _body_language(text: str, config: ExtractConfig) -> str | None:
+    # An extracted body is article text from its first line: a few thousand characters decide its
+    # language, and py3langid's cost grows with the length (~15% of HTML-mode time on whole articles).
+    return detect_language(text, config.language_min_chars, sample_chars=3000)
+
+
 def _require_article(text: str, config: ExtractConfig, mode: str) -> None:
     words = len(tokenize(text))
     if words < config.min_body_words:
@@ -77,7 +83,7 @@ def extract_text(dump: str, *, source: str | None = None, templates: SiteTemplat
     result = extract_dump(dump, config, template_keys)
     text = "\n".join(result.paragraphs)
     _require_article(text, config, "text")
-    language = detect_language(text, config.language_min_chars) or result.language
+    language = _body_language(text, config) or result.language
     return Extracted(result.title, text, result.author, result.published_at, language, "text")
 
 
@@ -98,9 +104,7 @@ def extract_html(html: str, *, url: str | None = None, config: ExtractConfig | N
         text = "\n".join(fallback.paragraphs)
         title = title or fallback.title
     _require_article(text, config, "html")
-    # An extracted body is article text from its first line: a few thousand characters decide its
-    # language, and py3langid's cost grows with the length (~15% of HTML-mode time on whole articles).
-    language = detect_language(text, config.language_min_chars, sample_chars=3000)
+    language = _body_language(text, config)
     return Extracted(title, text, clean_author(meta.author), parse_date(meta.date), language, "html")
 
 

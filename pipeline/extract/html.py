@@ -15,20 +15,22 @@ _SPACES = re.compile(r"[ \t\u00a0]+")
 _BLANKS = re.compile(r"\n\s*\n+")
 
 
-def trafilatura_document(html: str, url: str | None, config: ExtractConfig, **overrides: object):
-    """trafilatura's `Document` for `html` with our options (or None when it finds no main text)."""
-    import trafilatura
-
-    options = dict(
+def _trafilatura_options(url: str | None, config: ExtractConfig) -> dict:
+    return dict(
         url=url,
-        with_metadata=True,
         favor_precision=config.favor_precision,
         favor_recall=config.favor_recall,
         include_tables=config.include_tables,
         include_comments=config.include_comments,
         deduplicate=False,  # trafilatura's duplicate cache is process-wide: it would make results order-dependent
     )
-    options.update(overrides)
+
+
+def trafilatura_document(html: str, url: str | None, config: ExtractConfig, **overrides: object):
+    """trafilatura's own `Document`, metadata included, for `html` (or None when it finds no main text)."""
+    import trafilatura
+
+    options = {**_trafilatura_options(url, config), "with_metadata": True, **overrides}
     return trafilatura.bare_extraction(html, **options)
 
 
@@ -73,16 +75,7 @@ def trafilatura_body(tree, url: str | None, config: ExtractConfig):
     """trafilatura's main-text extraction (no metadata) on a parsed page, or None when it finds nothing."""
     import trafilatura
 
-    return trafilatura.bare_extraction(
-        tree,
-        url=url,
-        with_metadata=False,
-        favor_precision=config.favor_precision,
-        favor_recall=config.favor_recall,
-        include_tables=config.include_tables,
-        include_comments=config.include_comments,
-        deduplicate=False,  # trafilatura's duplicate cache is process-wide: it would make results order-dependent
-    )
+    return trafilatura.bare_extraction(tree, with_metadata=False, **_trafilatura_options(url, config))
 
 
 def clean_author(author: str | None) -> str | None:
