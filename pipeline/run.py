@@ -83,6 +83,7 @@ class IngestRun:
         self.dedup = Deduplicator(self.options.dedup, open_index(self.options.dedup, self.store))
         self.is_open = True
         self.start_workers()
+        self.dedup.warm_up()
 
     def start_workers(self) -> None:
         """Start the worker pool; it warms up while the source gets ready (templates, first reads)."""

@@ -6,6 +6,7 @@ fetched, error rate too high); Scrapy's own command only fails on bootstrap erro
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
@@ -27,3 +28,6 @@ class Command(ScrapyCrawlCommand):
             print(f"newsdedup: run failed: {failure}", file=sys.stderr)
         if failure or self.crawler_process.bootstrap_failed:
             self.exitcode = 1
+        # Everything is written and closed. The interpreter's final full collection walks every object
+        # the crawl created (~0.5 s measured); frozen objects are skipped.
+        gc.freeze()

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from pipeline.extract.byline import extract_author
 from pipeline.extract.config import ExtractConfig
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ def page_metadata(tree, url: str | None, config: ExtractConfig) -> PageMetadata:
     except Exception as exc:  # noqa: BLE001 - malformed JSON-LD must not cost the article
         logger.debug("JSON-LD metadata unreadable on %s: %s", url, exc)
     title = found.title or metadata.extract_title(tree)
-    author = found.author or metadata.extract_author(tree)
+    author = found.author or extract_author(tree)
     date = find_date(
         tree,
         url=found.url or url,

@@ -32,13 +32,13 @@ _LETTER = re.compile(r"[^\W\d_]")
 
 
 def detect_language(text: str, min_chars: int = 20, sample_chars: int = 20000) -> str | None:
-    """ISO 639-1 code of the first `sample_chars` of `text` by py3langid, or None when too few letters."""
+    """ISO 639-1 code of the first `sample_chars` of `text` by py3langid's model, or None when too few letters."""
     sample = text[:sample_chars]
     if len(_LETTER.findall(sample)) < min_chars:
         return None
-    import py3langid
+    from pipeline.extract.langid import identifier
 
-    code, _score = py3langid.classify(sample)
+    code, _score = identifier().classify(sample)
     return code or None
 
 

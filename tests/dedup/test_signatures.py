@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pipeline.dedup import DedupConfig, compute_signature, content_hash, make_doc_id
 from pipeline.dedup.shingles import ngram_hashes, shingle
-from pipeline.dedup.signatures import minhash, sketch_jaccard
+from pipeline.dedup.signatures import minhash, permutations, sketch_jaccard
 from pipeline.dedup.tokens import _MIX, _P, Tokens, spaces
 from pipeline.errors import Rejected
 from pipeline.extract.normalize import normalize_for_matching, tokenize
@@ -28,11 +28,13 @@ def test_identity_follows_architecture_definitions(seed_bodies):
     assert compute_signature(text, "ar", DedupConfig()).content_hash == expected
 
 
-def test_minhash_equals_datasketch_update_batch():
+@pytest.mark.parametrize(("num_perm", "seed"), [(128, 1), (64, 42), (256, 0)])
+def test_minhash_equals_datasketch_update_batch(num_perm, seed):
     values = np.random.default_rng(7).integers(0, 2**32, size=500, dtype=np.uint64).astype(np.uint32)
-    reference = MinHash(num_perm=128, seed=1, hashfunc=int, scheme="affine32")
+    reference = MinHash(num_perm=num_perm, seed=seed, hashfunc=int, scheme="affine32")
     reference.update_batch([int(v) for v in values])
-    assert np.array_equal(minhash(values, 128, 1), reference.hashvalues)
+    assert all(np.array_equal(ours, theirs) for ours, theirs in zip(permutations(num_perm, seed), reference.permutations))
+    assert np.array_equal(minhash(values, num_perm, seed), reference.hashvalues)
 
 
 def test_signature_is_compact_picklable_and_converts_to_lean_minhash(seed_bodies, config):

@@ -48,3 +48,14 @@ def test_unusable_bytes_are_rejected_with_a_reason(raw, reason):
     with pytest.raises(Rejected) as caught:
         decode_bytes(raw)
     assert (caught.value.stage, caught.value.reason) == ("read", reason)
+
+
+def test_stray_control_characters_in_utf8_text_are_dropped():
+    text = "خبر عاجل\x07 من موسكو\x00\n" + "Lavrov said. " * 50 + "\x1b"
+    assert decode_bytes(text.encode("utf-8")) == text.replace("\x07", "").replace("\x00", "").replace("\x1b", "")
+
+
+def test_valid_utf8_that_is_mostly_control_bytes_is_binary():
+    with pytest.raises(Rejected) as caught:
+        decode_bytes(b"header\x00\x01\x02\x03" * 200)
+    assert (caught.value.stage, caught.value.reason) == ("read", "binary")

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import py3langid
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from pipeline.extract import extract_text
+from pipeline.extract.langid import identifier
 from pipeline.extract.language import detect_language, stopwords
 from pipeline.extract.normalize import normalize_for_matching
 
@@ -37,3 +42,19 @@ def test_extracted_language_and_original_characters_are_kept():
 def test_arabic_stopwords_come_normalized():
     words = stopwords("ar")
     assert "في" in words and "الي" in words  # إلى folded to الي like the text it is matched against
+
+
+_SCRIPTS = st.sampled_from([ENGLISH, FRENCH, GERMAN, "لافروف: موسكو تعمل على استئناف المفاوضات مع كييف.", "Лавров заявил",
+                            "外交部发言人表示", "नई दिल्ली", "12:45", "\u0640\u064b", "", " ", "ÉÀ"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_SCRIPTS, st.text(max_size=80)), max_size=12).map(" ".join))
+def test_compiled_identifier_scores_exactly_as_py3langid(text):
+    assert identifier().classify(text) == py3langid.classify(text)
+
+
+def test_compiled_identifier_on_real_articles(seed_bytes):
+    for raw in seed_bytes.values():
+        text = raw.decode("utf-8")
+        assert identifier().rank(text) == py3langid.rank(text)
