@@ -111,7 +111,9 @@ def crawl_rate(path: Path, workers: int) -> dict:
 def stage_split(stats: dict) -> str:
     times = {stage: stats.get(f"time_us/{stage}", 0) / 1e6 for stage in STAGES}
     total = sum(times.values()) or 1
-    return ", ".join(f"{stage} {seconds:.2f}s ({seconds / total:.0%})" for stage, seconds in times.items())
+    split = ", ".join(f"{stage} {seconds:.2f}s ({seconds / total:.0%})" for stage, seconds in times.items())
+    # a worker's idle time between one document and the next: the pool starving, not a stage
+    return f"{split}; workers idle between documents {stats.get('time_us/worker_wait', 0) / 1e6:.2f}s"
 
 
 def memory_scale(files: int, scale: int, workers: int) -> None:

@@ -5,18 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from pipeline.localfiles import LocalFile
+
 
 @dataclass
 class Article:
     """One fetched page or file, filled in stage by stage.
 
     Sources set the first block; extraction, dedup and the lake fill the rest.
-    `raw` is never written to the lake.
+    `raw` is never written to the lake: the fetched bytes, or a `LocalFile` the extraction worker reads.
     """
 
     url: str
     source: str
-    raw: bytes
+    raw: bytes | LocalFile
     content_kind: str  # "html" or "text": which extractor the raw bytes need
     fetched_at: datetime
     http_encoding: str | None = None  # charset declared by the transport (HTTP header), if any

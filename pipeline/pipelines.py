@@ -20,6 +20,7 @@ from pipeline.extract import load_config as load_extract_config
 from pipeline.items import Article, RejectRecord
 from pipeline.lake import LakeConfig, LakeUnavailable
 from pipeline.run import IngestRun, RunOptions
+from pipeline.workers import start_early
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,15 @@ def run_options_from_settings(settings) -> RunOptions:
         )
     except ValueError as exc:  # ConfigError included
         raise ConfigError(f"newsdedup configuration error: {exc}") from exc
+
+
+def start_workers_early(settings) -> None:
+    """Start the extraction workers before Scrapy builds the crawler; the run takes them over (`workers.pool_for`)."""
+    try:
+        options = run_options_from_settings(settings)
+    except ConfigError:
+        return  # reported, and the crawl stopped, when the run is created
+    start_early(options.workers, options.doc_timeout, options.extract, options.dedup)
 
 
 def get_run(crawler) -> IngestRun:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-import shutil
-import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,7 +22,7 @@ from pipeline.extract import ExtractConfig, SiteTemplates
 from pipeline.items import Article
 from pipeline.lake import LakeConfig, LakeWriter
 from pipeline.lake.store import open_store
-from pipeline.workers import WorkerPool
+from pipeline.workers import WorkerPool, pool_for
 
 logger = logging.getLogger(__name__)
 
@@ -57,9 +56,9 @@ class IngestRun:
         self.run_id = new_run_id(self.started_at)
         self.count = count or (lambda key, n=1: None)
         self._pool: WorkerPool | None = None
-        self._workdir: Path | None = None
         self._templates_sent = False
         self.is_open = False
+        self._warm_up: threading.Thread | None = None
 
     def open(self) -> None:
         """Connect to the lake, finish what an earlier incomplete run left in the spool, load the index.
@@ -83,20 +82,15 @@ class IngestRun:
         self.dedup = Deduplicator(self.options.dedup, open_index(self.options.dedup, self.store))
         self.is_open = True
         self.start_workers()
-        self.dedup.warm_up()
+        # The kernels `finish_run` needs load (~0.7 s) in the background while the source starts sending
+        # documents, rather than before it can (or at the run's end); `close()` waits for them.
+        self._warm_up = threading.Thread(target=self.dedup.warm_up, name="dedup-warm-up", daemon=True)
+        self._warm_up.start()
 
     def start_workers(self) -> None:
-        """Start the worker pool; it warms up while the source gets ready (templates, first reads)."""
+        """Start the worker pool (or take the one started early); it warms up while the source gets ready."""
         if self._pool is None:
-            self._workdir = Path(tempfile.mkdtemp(prefix=f"newsdedup-{self.run_id}-"))
-            self._pool = WorkerPool(
-                self.options.workers,
-                self.options.doc_timeout,
-                self.options.extract,
-                self.options.dedup,
-                templates_path=str(self._workdir / "templates.json"),
-            )
-            self._pool.start()
+            self._pool = pool_for(self.options.workers, self.options.doc_timeout, self.options.extract, self.options.dedup)
 
     @property
     def pool(self) -> WorkerPool:
@@ -104,7 +98,7 @@ class IngestRun:
         if not self._templates_sent:
             # Workers read the templates once, at their first document: everything a source
             # observed before sending documents (the files spider's pre-pass) reaches them.
-            (self._workdir / "templates.json").write_text(self.templates.to_json(), encoding="utf-8")
+            self._pool.set_templates(self.templates)
             self._templates_sent = True
         return self._pool
 
@@ -122,8 +116,10 @@ class IngestRun:
         article.author, article.published_at, article.extraction = found.author, found.published_at, found.extraction
         article.extra["signature"] = result.signature
         self.count(f"extract/{found.extraction}/ok", 1)
+        self.count("time_us/read", int(result.read_seconds * 1e6))
         self.count("time_us/extract", int(result.extract_seconds * 1e6))
         self.count("time_us/sign", int(result.sign_seconds * 1e6))
+        self.count("time_us/worker_wait", int(result.wait_seconds * 1e6))
         return article
 
     def deduplicate(self, article: Article) -> None:
@@ -175,6 +171,8 @@ class IngestRun:
     def close(self, settings: dict) -> dict:
         """Decide the run's links and clusters, publish the lake, commit the index, then write the manifest."""
         self.close_pool()
+        if self._warm_up is not None:
+            self._warm_up.join()
         outcome = self.dedup.finish_run()
         for link in outcome.links:
             self.writer.add_link(
@@ -199,6 +197,3 @@ class IngestRun:
         if self._pool is not None:
             self._pool.close()
             self._pool = None
-        if self._workdir is not None:
-            shutil.rmtree(self._workdir, ignore_errors=True)
-            self._workdir = None

@@ -8,9 +8,13 @@ The index and the lake writer stay in the main process (single writer).
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import os
+import shutil
+import tempfile
+import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
@@ -21,6 +25,7 @@ from pebble import ProcessExpired, ProcessPool
 from pipeline.dedup import DedupConfig, DocSignature, compute_signature
 from pipeline.errors import Rejected
 from pipeline.extract import ExtractConfig, Extracted, SiteTemplates, extract_article
+from pipeline.localfiles import LocalFile
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +37,10 @@ _worker_state: dict = {}
 class DocumentResult:
     extracted: Extracted
     signature: DocSignature
+    read_seconds: float  # reading a `LocalFile` (0 for bytes sent with the task)
     extract_seconds: float
     sign_seconds: float
+    wait_seconds: float  # the worker's idle time since its previous document: work the pool did not get
 
 
 def _init_worker(extract_config: ExtractConfig, dedup_config: DedupConfig, templates_path: str | None) -> None:
@@ -41,6 +48,9 @@ def _init_worker(extract_config: ExtractConfig, dedup_config: DedupConfig, templ
     _worker_state["dedup_config"] = dedup_config
     _worker_state["templates_path"] = templates_path
     _warm_up()
+    # Modules, models and tables loaded so far live as long as the worker: keeping them out of the
+    # collector's full passes saves time on every document and at exit.
+    gc.freeze()
 
 
 def _templates() -> SiteTemplates | None:
@@ -72,6 +82,7 @@ def _warm_up() -> None:
             process_document(_WARM_UP_PAGE, kind, None, None, "utf-8")
         except Rejected:
             pass
+    del _worker_state["finished_at"]  # waiting for the first document is not a gap between documents
 
 
 def _start() -> None:
@@ -79,22 +90,31 @@ def _start() -> None:
 
 
 def process_document(
-    raw: bytes, content_kind: str, url: str | None, source: str | None, http_encoding: str | None
+    raw: bytes | LocalFile, content_kind: str, url: str | None, source: str | None, http_encoding: str | None
 ) -> DocumentResult:
-    """Extract one document and compute its dedup signature (runs inside a worker)."""
+    """Read (for a `LocalFile`) and extract one document and compute its dedup signature (runs inside a worker)."""
     started = time.perf_counter()
-    extracted = extract_article(
-        raw,
-        content_kind,
-        url=url,
-        source=source,
-        http_encoding=http_encoding,
-        templates=_templates(),
-        config=_worker_state["extract_config"],
+    waited = started - _worker_state.get("finished_at", started)
+    try:
+        if isinstance(raw, LocalFile):
+            raw = raw.read()
+        read_at = time.perf_counter()
+        extracted = extract_article(
+            raw,
+            content_kind,
+            url=url,
+            source=source,
+            http_encoding=http_encoding,
+            templates=_templates(),
+            config=_worker_state["extract_config"],
+        )
+        extracted_at = time.perf_counter()
+        signature = compute_signature(extracted.text, extracted.language, _worker_state["dedup_config"])
+    finally:
+        finished = _worker_state["finished_at"] = time.perf_counter()
+    return DocumentResult(
+        extracted, signature, read_at - started, extracted_at - read_at, finished - extracted_at, waited
     )
-    extracted_at = time.perf_counter()
-    signature = compute_signature(extracted.text, extracted.language, _worker_state["dedup_config"])
-    return DocumentResult(extracted, signature, extracted_at - started, time.perf_counter() - extracted_at)
 
 
 def default_workers() -> int:
@@ -106,7 +126,11 @@ def default_workers() -> int:
 
 
 class WorkerPool:
-    """A pool of `workers` processes; `await pool.run(...)` returns a `DocumentResult` or raises `Rejected`."""
+    """A pool of `workers` processes; `await pool.run(...)` returns a `DocumentResult` or raises `Rejected`.
+
+    The workers read the run's site templates from a file the pool owns (`set_templates`), at their
+    first document: they start, and warm up, before the source has learnt them.
+    """
 
     def __init__(
         self,
@@ -114,32 +138,47 @@ class WorkerPool:
         timeout: float,
         extract_config: ExtractConfig,
         dedup_config: DedupConfig,
-        templates_path: str | None = None,
         max_tasks_per_worker: int = 5000,
     ) -> None:
         self.workers = workers or default_workers()
         self.timeout = timeout
+        self.parameters = (self.workers, timeout, extract_config, dedup_config)
+        self._workdir = Path(tempfile.mkdtemp(prefix="newsdedup-workers-"))
         # Each worker is one core's worth of work. A BLAS library left to its default starts a thread
         # per core in every worker (py3langid scores with numpy.dot), and OpenBLAS threads spin while
-        # waiting: measured, they ate half a core per worker. Spawned workers read these at start.
+        # waiting: measured, they ate half a core per worker. The forkserver below reads these at its start.
         for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(variable, "1")
-        # "spawn": the parent runs the reactor's threads, and forking a threaded process is unsafe.
+        # Workers fork from a forkserver that imported and warmed up everything once (`worker_preload`):
+        # a worker, first or replacing one killed at the time limit, is ready in milliseconds instead of
+        # the ~1.5 s of CPU each spawned worker spent loading the same models. Forking the crawl process
+        # itself is not an option: it runs the reactor's threads.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["pipeline.worker_preload"])
         self._pool = ProcessPool(
             max_workers=self.workers,
             max_tasks=max_tasks_per_worker,
             initializer=_init_worker,
-            initargs=(extract_config, dedup_config, templates_path),
-            context=multiprocessing.get_context("spawn"),
+            initargs=(extract_config, dedup_config, str(self._templates_path)),
+            context=context,
         )
+        # Starting the pool waits for the forkserver's warm-up: a thread waits, the caller goes on.
+        self._starting = threading.Thread(target=self._pool.schedule, args=(_start,), name="worker-pool-start")
+        self._starting.start()
 
-    def start(self) -> None:
-        """Start the workers now (they take seconds to import and warm up) instead of at the first document."""
-        self._pool.schedule(_start)
+    @property
+    def _templates_path(self) -> Path:
+        return self._workdir / "templates.json"
+
+    def set_templates(self, templates: SiteTemplates) -> None:
+        """The templates the workers use from their first document on (call before sending any)."""
+        self._templates_path.write_text(templates.to_json(), encoding="utf-8")
 
     async def run(
-        self, raw: bytes, content_kind: str, *, url: str | None, source: str | None, http_encoding: str | None
+        self, raw: bytes | LocalFile, content_kind: str, *, url: str | None, source: str | None, http_encoding: str | None
     ) -> DocumentResult:
+        if self._starting.is_alive():
+            await asyncio.get_running_loop().run_in_executor(None, self._starting.join)
         future = self._pool.schedule(
             process_document, args=(raw, content_kind, url, source, http_encoding), timeout=self.timeout
         )
@@ -151,6 +190,44 @@ class WorkerPool:
             raise Rejected("extract", "worker_crashed", f"worker died (exit code {exc.exitcode})") from None
 
     def close(self) -> None:
+        self._starting.join()
         self._pool.close()
         self._pool.join(timeout=30)
         self._pool.stop()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+
+# A pool started before the crawler exists (see `start_early`), waiting for the run that needs it.
+_early: WorkerPool | None = None
+
+
+def start_early(workers: int, timeout: float, extract_config: ExtractConfig, dedup_config: DedupConfig) -> None:
+    """Start the pool a run will ask for, before Scrapy builds the crawler.
+
+    Scrapy takes ~1 s to load the spiders and build the crawler, and a worker ~2 s to start: started
+    here, the workers are ready that much sooner. The run takes this pool (`pool_for`) when it asks
+    for the same parameters.
+    """
+    global _early
+    if _early is None:
+        _early = WorkerPool(workers, timeout, extract_config, dedup_config)
+
+
+def pool_for(workers: int, timeout: float, extract_config: ExtractConfig, dedup_config: DedupConfig) -> WorkerPool:
+    """The early pool when it was started with these parameters, else a new pool."""
+    global _early
+    wanted = (workers or default_workers(), timeout, extract_config, dedup_config)
+    pool, _early = _early, None
+    if pool is not None and pool.parameters == wanted:
+        return pool
+    if pool is not None:
+        pool.close()
+    return WorkerPool(workers, timeout, extract_config, dedup_config)
+
+
+def close_early() -> None:
+    """Close an early pool no run took (the crawl failed before it opened, or asked for other parameters)."""
+    global _early
+    if _early is not None:
+        _early.close()
+        _early = None

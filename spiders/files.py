@@ -7,57 +7,24 @@ without it, the project's `seeds/`. Every input file ends as an article or a rej
 from __future__ import annotations
 
 import asyncio
-import gzip
 import logging
 import sys
 import time
-import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 
 import scrapy
 from scrapy import signals
 
+from pipeline.errors import Rejected
 from pipeline.items import Article, RejectRecord
+from pipeline.localfiles import LocalFile, content_kind, list_inputs, read_limited
 from pipeline.pipelines import get_run
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "seeds"
-KINDS = {".txt": "text", ".html": "html", ".htm": "html"}
 PROGRESS_LOG_EVERY_S = 10.0
-
-
-def content_kind(path: Path) -> str | None:
-    """`text` or `html` from the file name (a trailing .gz is looked through), else None."""
-    suffixes = [s.lower() for s in path.suffixes[-2:]]
-    if suffixes and suffixes[-1] == ".gz":
-        suffixes = suffixes[:-1]
-    return KINDS.get(suffixes[-1]) if suffixes else None
-
-
-def list_inputs(root: Path) -> list[Path]:
-    """The files to ingest under `root`, in a stable order; hidden files and other types are skipped."""
-    if root.is_file():
-        return [root]
-    return sorted(
-        p
-        for p in root.rglob("*")
-        if p.is_file() and not p.name.startswith(".") and content_kind(p) is not None
-    )
-
-
-def read_limited(path: Path, max_bytes: int) -> bytes:
-    """The file's bytes (decompressed if .gz); raises ValueError past `max_bytes`."""
-    if path.stat().st_size > max_bytes:
-        raise ValueError(f"file is {path.stat().st_size} bytes, over FILES_MAX_BYTES={max_bytes}")
-    if path.suffix.lower() != ".gz":
-        return path.read_bytes()
-    with gzip.open(path, "rb") as fh:  # bounded read: a small .gz may inflate without limit
-        data = fh.read(max_bytes + 1)
-    if len(data) > max_bytes:
-        raise ValueError(f"decompressed size is over FILES_MAX_BYTES={max_bytes}")
-    return data
 
 
 class FilesSpider(scrapy.Spider):
@@ -91,32 +58,24 @@ class FilesSpider(scrapy.Spider):
             self.all_done.set()
         for path in files:
             await self.in_flight.acquire()  # backpressure: bounded items between disk and lake
-            yield self._read(path)
+            yield self._article(path)
         # Returning only once every file is through the pipelines lets the engine see it is idle at
         # once, instead of at its next periodic idle check, seconds later.
         await self.all_done.wait()
 
-    def _read(self, path: Path) -> Article | RejectRecord:
-        started = time.perf_counter()
-        try:
-            return self._load(path)
-        finally:
-            self.crawler.stats.inc_value("time_us/read", int((time.perf_counter() - started) * 1e6))
-
-    def _load(self, path: Path) -> Article | RejectRecord:
+    def _article(self, path: Path) -> Article | RejectRecord:
+        """The file as an article whose bytes the extraction worker reads (see `pipeline.localfiles`)."""
         url = path.as_uri()
         try:
-            raw = read_limited(path, self.max_bytes)
-        except ValueError as exc:
-            return RejectRecord(url, "read", "too_large", str(exc))
-        except (OSError, EOFError, zlib.error) as exc:
+            modified = path.stat().st_mtime
+        except OSError as exc:
             return RejectRecord(url, "read", "unreadable", f"{type(exc).__name__}: {exc}")
         return Article(
             url=url,
             source="file",
-            raw=raw,
+            raw=LocalFile(str(path), self.max_bytes),
             content_kind=content_kind(path),
-            fetched_at=datetime.fromtimestamp(path.stat().st_mtime, UTC),
+            fetched_at=datetime.fromtimestamp(modified, UTC),
         )
 
     def _observe_templates(self, files: list[Path]) -> None:
@@ -127,7 +86,7 @@ class FilesSpider(scrapy.Spider):
                 continue
             try:
                 dump = read_limited(path, self.max_bytes).decode("utf-8")
-            except (ValueError, OSError, EOFError, zlib.error, UnicodeDecodeError):
+            except (Rejected, UnicodeDecodeError):
                 continue  # not readable as UTF-8 here: it is still extracted (and rejected if need be) later
             run.templates.observe("file", dump)
 

@@ -10,7 +10,8 @@ import pytest
 from pipeline.dedup import DedupConfig
 from pipeline.errors import Rejected
 from pipeline.extract import ExtractConfig
-from pipeline.workers import WorkerPool
+from pipeline import workers
+from pipeline.workers import WorkerPool, close_early, pool_for, start_early
 from tests.crawl import SEEDS, read_dataset, run_crawl
 
 # ~4 MB of paragraphs: trafilatura needs several seconds on it (a real page can be far worse).
@@ -37,6 +38,22 @@ def test_pool_stops_a_slow_document_replaces_the_worker_and_goes_on():
     rejected, after = asyncio.run(scenario())
     assert (rejected.stage, rejected.reason) == ("extract", "timeout")
     assert after.extracted.title.startswith("لافروف")
+
+
+def test_a_run_takes_the_pool_started_early_only_when_it_asks_for_the_same_one():
+    extract, dedup = ExtractConfig(), DedupConfig()
+    start_early(1, 30.0, extract, dedup)
+    early = workers._early
+    try:
+        assert pool_for(1, 30.0, extract, dedup) is early  # taken over, nothing left waiting
+        assert workers._early is None
+        start_early(1, 30.0, extract, dedup)
+        other = pool_for(1, 5.0, extract, dedup)  # another time limit: a new pool, the early one closed
+        assert other is not early and other.timeout == 5.0 and workers._early is None
+        other.close()
+    finally:
+        early.close()
+        close_early()
 
 
 def test_slow_page_becomes_a_reject_and_the_crawl_finishes(tmp_path):
