@@ -1,6 +1,6 @@
 """Throughput of `scrapy crawl files` end to end against a plain trafilatura loop, in one run.
 
-    python bench/throughput.py [--files 1000] [--workers N]
+    python bench/throughput.py [--files 1000] [--workers N] [--memory-scale K] [--components]
 
 Corpus: the readability real-site pages replicated to --files HTML files, and the same pages
 rendered to text dumps with html-text. Prints R1 (plain single-process `trafilatura.extract` loop),
@@ -75,14 +75,16 @@ def plain_pipeline_rate(path: Path, kind: str) -> float:
     return len(paths) / (time.perf_counter() - started)
 
 
+def rss(process: psutil.Process) -> int:
+    try:
+        return process.memory_info().rss
+    except psutil.NoSuchProcess:
+        return 0
+
+
 def tree_rss(process: psutil.Process) -> int:
-    total = 0
-    for proc in [process, *process.children(recursive=True)]:
-        try:
-            total += proc.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
-    return total
+    """RSS summed over the crawl process and its descendants (pages shared by forked workers count once each)."""
+    return rss(process) + sum(rss(child) for child in process.children(recursive=True))
 
 
 def crawl_rate(path: Path, workers: int) -> dict:
@@ -96,16 +98,17 @@ def crawl_rate(path: Path, workers: int) -> dict:
         ]  # fmt: skip
         started = time.perf_counter()
         process = psutil.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        peak = 0
+        peak = peak_main = 0
         while process.poll() is None:
-            peak = max(peak, tree_rss(process))
+            peak, peak_main = max(peak, tree_rss(process)), max(peak_main, rss(process))
             time.sleep(0.1)
         elapsed = time.perf_counter() - started
         if process.returncode != 0:
             sys.exit(f"crawl failed ({process.returncode}):\n{process.stderr.read().decode()[-3000:]}")
         stats = json.loads(stats_file.read_text())
     files = len(list(path.iterdir()))
-    return {"rate": files / elapsed, "elapsed": elapsed, "peak_rss": peak, "stats": stats, "files": files}
+    return {"rate": files / elapsed, "elapsed": elapsed, "peak_rss": peak, "peak_rss_main": peak_main,
+            "stats": stats, "files": files}
 
 
 def stage_split(stats: dict) -> str:
@@ -121,8 +124,44 @@ def memory_scale(files: int, scale: int, workers: int) -> None:
     small, large = build_corpus(files)[1], build_corpus(files * scale)[1]
     for path in (small, large):
         run = crawl_rate(path, workers)
-        print(f"P{workers} text, {run['files']:6d} files: peak RSS {run['peak_rss'] / 2**20:6.0f} MiB, "
+        print(f"P{workers} text, {run['files']:6d} files: peak RSS {run['peak_rss'] / 2**20:6.0f} MiB "
+              f"(crawl process {run['peak_rss_main'] / 2**20:.0f} MiB, the rest workers and forkserver), "
               f"{run['rate']:.1f} articles/s")
+
+
+def component_costs() -> None:
+    """Our replacements for library hot spots against the library's own calls, on the real-site pages:
+    the byline heuristic, language identification and the control-character check (same results, tested)."""
+    import py3langid
+    from trafilatura.metadata import extract_author as library_author
+    from trafilatura.utils import load_html
+
+    from pipeline.extract import decode
+    from pipeline.extract.byline import extract_author
+    from pipeline.extract.html import html_to_text
+    from pipeline.extract.langid import identifier
+
+    raws = [(page / "source.html").read_bytes() for page in real_site_pages()]
+    trees = [load_html(raw) for raw in raws]
+    samples = [html_to_text(raw.decode("utf-8", "replace"))[:3000] for raw in raws]
+    identifier().classify("warm-up"), py3langid.classify("warm-up")
+
+    def per_page_ms(call, inputs) -> float:
+        started = time.perf_counter()
+        for _ in range(3):
+            for item in inputs:
+                call(item)
+        return (time.perf_counter() - started) / (3 * len(inputs)) * 1000
+
+    for name, ours, theirs, inputs in (
+        ("author heuristic", extract_author, library_author, trees),
+        ("language of 3,000 chars", lambda t: identifier().classify(t), py3langid.classify, samples),
+        # decoding included in both: the byte scan against the regex over the decoded text it replaced
+        ("control-character check", lambda r: decode._check(r.decode("utf-8"), 0.02, utf8=r),
+         lambda r: decode._CONTROL.search(r.decode("utf-8")), raws),
+    ):
+        mine, library = per_page_ms(ours, inputs), per_page_ms(theirs, inputs)
+        print(f"{name:25s} ours {mine:6.2f} ms/page, library call {library:6.2f} ms/page ({library / mine:.1f}x)")
 
 
 def main() -> None:
@@ -131,7 +170,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--memory-scale", type=int, default=0, metavar="K",
                         help="also crawl K times --files text dumps with all workers and compare peak RSS (flat memory)")
+    parser.add_argument("--components", action="store_true",
+                        help="only time our replacements of library hot spots against the library calls")
     args = parser.parse_args()
+    if args.components:
+        component_costs()
+        return
     if args.memory_scale:
         memory_scale(args.files, args.memory_scale, args.workers)
         return

@@ -90,7 +90,8 @@ class IngestRun:
     def start_workers(self) -> None:
         """Start the worker pool (or take the one started early); it warms up while the source gets ready."""
         if self._pool is None:
-            self._pool = pool_for(self.options.workers, self.options.doc_timeout, self.options.extract, self.options.dedup)
+            options = self.options
+            self._pool = pool_for(options.workers, options.doc_timeout, options.extract, options.dedup)
 
     @property
     def pool(self) -> WorkerPool:

@@ -1,4 +1,4 @@
-"""Worker processes for the CPU-bound part of each document: decode, extract, shingle, sign.
+"""Worker processes for the CPU-bound part of each document: read (local files), decode, extract, shingle, sign.
 
 The Scrapy reactor stays free for I/O while `WorkerPool` runs documents in a pebble process pool;
 a document that runs past the time limit gets its worker killed and replaced and is rejected.
@@ -175,7 +175,13 @@ class WorkerPool:
         self._templates_path.write_text(templates.to_json(), encoding="utf-8")
 
     async def run(
-        self, raw: bytes | LocalFile, content_kind: str, *, url: str | None, source: str | None, http_encoding: str | None
+        self,
+        raw: bytes | LocalFile,
+        content_kind: str,
+        *,
+        url: str | None,
+        source: str | None,
+        http_encoding: str | None,
     ) -> DocumentResult:
         if self._starting.is_alive():
             await asyncio.get_running_loop().run_in_executor(None, self._starting.join)
