@@ -144,7 +144,8 @@ def component_costs() -> None:
     raws = [(page / "source.html").read_bytes() for page in real_site_pages()]
     trees = [load_html(raw) for raw in raws]
     samples = [html_to_text(raw.decode("utf-8", "replace"))[:3000] for raw in raws]
-    identifier().classify("warm-up"), py3langid.classify("warm-up")
+    identifier().classify("warm-up")  # both load their model before the timing
+    py3langid.classify("warm-up")
 
     def per_page_ms(call, inputs) -> float:
         started = time.perf_counter()

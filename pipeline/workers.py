@@ -125,6 +125,11 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def _parameters(workers: int, timeout: float, extract_config: ExtractConfig, dedup_config: DedupConfig) -> tuple:
+    """What makes two pools interchangeable (0 workers means the cores this process may use)."""
+    return (workers or default_workers(), timeout, extract_config, dedup_config)
+
+
 class WorkerPool:
     """A pool of `workers` processes; `await pool.run(...)` returns a `DocumentResult` or raises `Rejected`.
 
@@ -140,9 +145,8 @@ class WorkerPool:
         dedup_config: DedupConfig,
         max_tasks_per_worker: int = 5000,
     ) -> None:
-        self.workers = workers or default_workers()
-        self.timeout = timeout
-        self.parameters = (self.workers, timeout, extract_config, dedup_config)
+        self.parameters = _parameters(workers, timeout, extract_config, dedup_config)
+        self.workers, self.timeout = self.parameters[:2]
         self._workdir = Path(tempfile.mkdtemp(prefix="newsdedup-workers-"))
         # Each worker is one core's worth of work. A BLAS library left to its default starts a thread
         # per core in every worker (py3langid scores with numpy.dot), and OpenBLAS threads spin while
@@ -222,9 +226,8 @@ def start_early(workers: int, timeout: float, extract_config: ExtractConfig, ded
 def pool_for(workers: int, timeout: float, extract_config: ExtractConfig, dedup_config: DedupConfig) -> WorkerPool:
     """The early pool when it was started with these parameters, else a new pool."""
     global _early
-    wanted = (workers or default_workers(), timeout, extract_config, dedup_config)
     pool, _early = _early, None
-    if pool is not None and pool.parameters == wanted:
+    if pool is not None and pool.parameters == _parameters(workers, timeout, extract_config, dedup_config):
         return pool
     if pool is not None:
         pool.close()
