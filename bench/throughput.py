@@ -30,20 +30,24 @@ STAGES = ("read", "extract", "sign", "dedup", "land")
 
 def build_corpus(files: int) -> tuple[Path, Path]:
     """`files` HTML pages and as many text dumps, replicated from the real-site pages (cached)."""
+    return replicated(files, "html"), replicated(files, "text")
+
+
+def replicated(files: int, kind: str) -> Path:
+    """`files` copies of the real-site pages as HTML, or as text dumps rendered with html-text (cached)."""
     import html_text
 
-    html_dir, text_dir = CACHE / f"html-{files}", CACHE / f"text-{files}"
-    if html_dir.exists() and text_dir.exists() and len(list(html_dir.iterdir())) == files:
-        return html_dir, text_dir
-    html_dir.mkdir(parents=True, exist_ok=True)
-    text_dir.mkdir(parents=True, exist_ok=True)
+    out = CACHE / f"{kind}-{files}"
+    if out.exists() and sum(1 for _ in out.iterdir()) == files:
+        return out
+    out.mkdir(parents=True, exist_ok=True)
     pages = [(p.name, (p / "source.html").read_bytes()) for p in real_site_pages()]
-    dumps = {name: html_text.extract_text(raw.decode("utf-8", "replace")) for name, raw in pages}
+    if kind == "text":
+        pages = [(name, html_text.extract_text(raw.decode("utf-8", "replace")).encode("utf-8")) for name, raw in pages]
     for i in range(files):
-        name, raw = pages[i % len(pages)]
-        (html_dir / f"{i:05d}-{name}.html").write_bytes(raw)
-        (text_dir / f"{i:05d}-{name}.txt").write_text(dumps[name], encoding="utf-8")
-    return html_dir, text_dir
+        name, data = pages[i % len(pages)]
+        (out / f"{i:06d}-{name}.{'txt' if kind == 'text' else 'html'}").write_bytes(data)
+    return out
 
 
 def plain_trafilatura_rate(html_dir: Path) -> float:
@@ -99,8 +103,10 @@ def crawl_rate(path: Path, workers: int) -> dict:
         started = time.perf_counter()
         process = psutil.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         peak = peak_main = 0
+        main_rss = []  # the crawl process's own RSS, one sample per 0.1 s
         while process.poll() is None:
-            peak, peak_main = max(peak, tree_rss(process)), max(peak_main, rss(process))
+            main_rss.append(rss(process))
+            peak, peak_main = max(peak, tree_rss(process)), max(peak_main, main_rss[-1])
             time.sleep(0.1)
         elapsed = time.perf_counter() - started
         if process.returncode != 0:
@@ -108,7 +114,7 @@ def crawl_rate(path: Path, workers: int) -> dict:
         stats = json.loads(stats_file.read_text())
     files = len(list(path.iterdir()))
     return {"rate": files / elapsed, "elapsed": elapsed, "peak_rss": peak, "peak_rss_main": peak_main,
-            "stats": stats, "files": files}
+            "main_rss": main_rss, "stats": stats, "files": files}
 
 
 def stage_split(stats: dict) -> str:
@@ -121,12 +127,16 @@ def stage_split(stats: dict) -> str:
 
 def memory_scale(files: int, scale: int, workers: int) -> None:
     """Peak RSS of the whole crawl at `files` and `scale` x `files` inputs: bounded in-flight items keep it flat."""
-    small, large = build_corpus(files)[1], build_corpus(files * scale)[1]
+    small, large = replicated(files, "text"), replicated(files * scale, "text")
     for path in (small, large):
         run = crawl_rate(path, workers)
+        samples = run["main_rss"]
+        during = ", ".join(f"{samples[int(len(samples) * f)] / 2**20:.0f}" for f in (0.1, 0.25, 0.5, 0.75, 0.9))
         print(f"P{workers} text, {run['files']:6d} files: peak RSS {run['peak_rss'] / 2**20:6.0f} MiB "
               f"(crawl process {run['peak_rss_main'] / 2**20:.0f} MiB, the rest workers and forkserver), "
-              f"{run['rate']:.1f} articles/s")
+              f"{run['rate']:.1f} articles/s, {run['elapsed']:.0f} s")
+        print(f"      crawl process RSS at 10/25/50/75/90% of the run's time: {during} MiB "
+              f"(the peak is the close: run-level dedup decisions and the final Parquet files)")
 
 
 def component_costs() -> None:

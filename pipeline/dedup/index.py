@@ -73,8 +73,8 @@ class DedupIndex(ABC):
         """Records of committed documents."""
 
     @abstractmethod
-    def commit(self, run_seq: int, docs: list[StoredDoc], df_delta: list[np.ndarray]) -> None:
-        """Persist one run's documents and shingle sets atomically."""
+    def commit(self, run_seq: int, docs: list[StoredDoc], df_delta: DocFreq) -> None:
+        """Persist one run's documents and the run's document-frequency counts atomically."""
 
     def close(self) -> None:
         """Release connections; the default backend holds none."""
@@ -151,10 +151,10 @@ class LakeIndex(DedupIndex):
                 out[doc_id] = self.columns.record(row)
         return out
 
-    def commit(self, run_seq: int, docs: list[StoredDoc], df_delta: list[np.ndarray]) -> None:
+    def commit(self, run_seq: int, docs: list[StoredDoc], df_delta: DocFreq) -> None:
         new = Columns.from_records(docs, self.config)
         df = self.doc_freq()
-        df.add_docs(df_delta)
+        df.merge(df_delta)
         segment = f"segments/{run_seq:08d}.npz"
         df_key = f"df-{run_seq:08d}.npz"
         buf = io.BytesIO()

@@ -18,6 +18,7 @@ from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.index import DedupIndex
 from pipeline.dedup.pairs import near_similarity, shared_key_pairs, sketch_similarity
 from pipeline.dedup.records import DocFreq, Rep, StoredDoc, band_keys, content_key
+from pipeline.dedup.rundocs import RunDocs
 from pipeline.dedup.segments import low_bits
 from pipeline.dedup.signatures import DocSignature
 
@@ -52,14 +53,6 @@ class RunOutcome:
     links: list[Link]
 
 
-@dataclass
-class _RunDoc:
-    url: str
-    content_key: int
-    near: np.ndarray
-    shingles: np.ndarray  # all story shingles: filtered at finish_run, counted into the frequencies at commit
-
-
 class Deduplicator:
     """Links documents against the persistent index; see docs/dedup.md for the decisions."""
 
@@ -68,6 +61,7 @@ class Deduplicator:
         self.index = index
         self.stats: Counter[str] = Counter()
         self._run_seq: int | None = None
+        self._docs: RunDocs | None = None
 
     def warm_up(self) -> None:
         """Load the compiled kernels `finish_run` uses now rather than at the run's end.
@@ -81,7 +75,7 @@ class Deduplicator:
 
     def _start_run(self) -> None:
         self._run_seq = self.index.begin_run()
-        self._docs: dict[str, _RunDoc] = {}
+        self._docs = RunDocs(self.config.num_perm)
         self._outcome: RunOutcome | None = None
 
     def is_known(self, doc_id: str) -> bool:
@@ -99,8 +93,15 @@ class Deduplicator:
         if self.is_known(doc_id):
             self.stats["dedup/known"] += 1
             return
-        self._docs[doc_id] = _RunDoc(url, content_key(signature.content_hash), signature.near_values, signature.story_values)
+        self._docs.add(doc_id, url, content_key(signature.content_hash), signature.near_values, signature.story_values)
         self.stats["dedup/added"] += 1
+
+    def _story_sketches(self, rows: np.ndarray, df: DocFreq, cutoff: float) -> list[np.ndarray]:
+        """Story sketches of the run's `rows`: shingles read back from the run's file a chunk at a time."""
+        sketches: list[np.ndarray] = []
+        for sets in self._docs.shingle_chunks(rows):
+            sketches += self._filter(sets, df, cutoff)
+        return sketches
 
     def _filter(self, sets: list[np.ndarray], df: DocFreq, cutoff: float) -> list[np.ndarray]:
         """Each set minus corpus-frequent shingles, cut to its bottom-k sketch (one count-min pass for all)."""
@@ -113,69 +114,98 @@ class Deduplicator:
         return [s[m][:k] for s, m in zip(sets, np.split(keep, bounds))]
 
     def finish_run(self) -> RunOutcome:
-        """Links and clusters of every document added in this run (independent of add() order)."""
+        """Links and clusters of every document added in this run (independent of add() order).
+
+        Exact copies are grouped first: a group is compared to everything else through one member (its
+        smallest url, or the earliest-ingested copy in the index), and each other copy gets one `exact` link
+        to that member. A thousand copies of one page cost a thousand links, not half a million pairs.
+        """
         if self._run_seq is None:
             return RunOutcome({}, [])
         if self._outcome is not None:
             return self._outcome
         cfg = self.config
-        order = sorted(self._docs, key=lambda d: (self._docs[d].url, d))
-        docs = [self._docs[d] for d in order]
-        n = len(order)
+        order = self._docs.url_order()
+        ids = [self._docs.ids[row] for row in order]
+        ckeys = self._docs.content_keys()[order]
         # Frequencies as of the whole run (committed + every document of this run): a sum, so order-free.
+        self._run_df = DocFreq.empty(cfg.df_depth, cfg.df_width)
+        for sets in self._docs.shingle_chunks(order):
+            self._run_df.add_docs(sets)
         df = self.index.doc_freq()
-        df.add_docs([d.shingles for d in docs])
+        df.merge(self._run_df)
         cutoff = max(cfg.story_min_df_docs, cfg.story_max_df * df.n_docs)
-        sketches = self._filter([d.shingles for d in docs], df, cutoff)
-        near = np.array([d.near for d in docs], dtype=np.uint32).reshape(n, cfg.num_perm)
-        keys = band_keys(near, cfg.near_bands) if n else np.empty((0, cfg.near_bands), np.uint32)
-        indexed = [s[: cfg.story_index_size] if len(s) >= cfg.story_min_shingles else s[:0] for s in sketches]
+        sketches = self._story_sketches(order, df, cutoff)
+        self._docs.drop_shingles()  # counted and cut to sketches: nothing reads them again
 
-        # candidates: this run's documents among themselves, then against committed documents
-        near_a, near_b, _ = shared_key_pairs(keys.ravel(), np.repeat(np.arange(n), cfg.near_bands), n)
+        # one node per content: the first copy in url order (np.unique's first occurrence in `order`)
+        _, first, group = np.unique(ckeys, return_index=True, return_inverse=True)
+        by_first = np.argsort(first)
+        reps = first[by_first]
+        m = len(reps)
+        rep_of = np.empty(m, dtype=np.int64)
+        rep_of[by_first] = np.arange(m)
+        rep_of = rep_of[group]  # each document's content, as a position in `reps`
+        near = self._docs.near()[order[reps]]
+        keys = band_keys(near, cfg.near_bands) if m else np.empty((0, cfg.near_bands), np.uint32)
+        rep_sketches = [sketches[p] for p in reps.tolist()]
+        indexed = [s[: cfg.story_index_size] if len(s) >= cfg.story_min_shingles else s[:0] for s in rep_sketches]
+
+        # candidates: this run's contents among themselves, then against committed documents
+        near_a, near_b, _ = shared_key_pairs(keys.ravel(), np.repeat(np.arange(m), cfg.near_bands), m)
         lengths = [len(v) for v in indexed]
         story_a, story_b, shared = shared_key_pairs(
-            np.concatenate(indexed) if n else np.empty(0, np.uint32), np.repeat(np.arange(n), lengths), n
+            np.concatenate(indexed) if m else np.empty(0, np.uint32), np.repeat(np.arange(m), lengths), m
         )
-        q_near, ids_near = self.index.near_candidates(keys) if n else (np.empty(0, np.int64), [])
+        q_near, ids_near = self.index.near_candidates(keys) if m else (np.empty(0, np.int64), [])
         # one shared value is chance: candidates need story_min_shared of them
-        q_story, ids_story, _ = self.index.story_candidates(indexed, cfg.story_min_shared) if n else (np.empty(0, np.int64), [], None)
-        earlier_ids = sorted(set(ids_near) | set(ids_story))
-        records = self.index.fetch(earlier_ids)
-        earlier = [records[d] for d in earlier_ids if d in records]
-        slot = {rec.doc_id: n + i for i, rec in enumerate(earlier)}
+        q_story, ids_story, _ = self.index.story_candidates(indexed, cfg.story_min_shared) if m else (np.empty(0, np.int64), [], None)
+        records = self.index.fetch(sorted(set(ids_near) | set(ids_story)))
+        # committed copies of one content: the earliest-ingested stands for them all
+        earliest: dict[int, StoredDoc] = {}
+        for rec in records.values():
+            held = earliest.get(rec.content_key)
+            if held is None or (rec.run_seq, rec.rank, rec.doc_id) < (held.run_seq, held.rank, held.doc_id):
+                earliest[rec.content_key] = rec
+        earlier = sorted(earliest.values(), key=lambda rec: rec.doc_id)
+        slot = {rec.content_key: m + i for i, rec in enumerate(earlier)}
+        earlier_node = {doc_id: slot[rec.content_key] for doc_id, rec in records.items()}
+        # a content this run shares with the index is that committed document's node
+        rep_node = np.array([slot.get(int(ckeys[p]), i) for i, p in enumerate(reps.tolist())], dtype=np.int64)
+        nodes = m + len(earlier)
 
-        def cross(queries: np.ndarray, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-            found = np.array([slot.get(d, -1) for d in ids], dtype=np.int64)
-            return queries[found >= 0].astype(np.int64), found[found >= 0]
+        def pairs(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+            """Codes lo * nodes + hi of node pairs with at least one node of this run (earlier pairs were decided)."""
+            lo, hi = np.minimum(a, b), np.maximum(a, b)
+            keep = (lo != hi) & (lo < m)
+            return lo[keep] * nodes + hi[keep]
 
-        cn_a, cn_b = cross(q_near, ids_near)
-        cs_a, cs_b = cross(q_story, ids_story)
+        def cross(queries: np.ndarray, doc_ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+            found = np.array([earlier_node.get(d, -1) for d in doc_ids], dtype=np.int64)
+            return rep_node[queries[found >= 0].astype(np.int64)], found[found >= 0]
+
         keep = shared >= cfg.story_min_shared
-        total = n + len(earlier)
-        story_codes = np.concatenate([story_a[keep] * total + story_b[keep], cs_a * total + cs_b])
-        codes = np.unique(np.concatenate([near_a * total + near_b, cn_a * total + cn_b, story_codes]))
-        a, b = codes // total, codes % total
+        story_codes = np.concatenate([pairs(rep_node[story_a[keep]], rep_node[story_b[keep]]), pairs(*cross(q_story, ids_story))])
+        codes = np.unique(np.concatenate([pairs(rep_node[near_a], rep_node[near_b]), pairs(*cross(q_near, ids_near)), story_codes]))
+        a, b = codes // nodes, codes % nodes
 
         # decisions, all candidate pairs at once; earlier sketches are re-filtered with today's frequencies
-        sketches += self._filter([rec.story for rec in earlier], df, cutoff)
+        node_sketches = rep_sketches + self._filter([rec.story for rec in earlier], df, cutoff)
         # compared on their low 16 bits, the form the lake index stores (b-bit MinHash, see segments.py)
         near_all = low_bits(np.concatenate([near, np.array([rec.near for rec in earlier], dtype=np.uint32).reshape(-1, cfg.num_perm)]))
-        ckeys = np.array([d.content_key for d in docs] + [rec.content_key for rec in earlier], dtype=np.uint64)
-        sizes = np.array([len(s) for s in sketches], dtype=np.int64)
+        sizes = np.array([len(s) for s in node_sketches], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(sizes)])
-        flat = np.concatenate(sketches) if sketches else np.empty(0, np.uint32)
-        exact = ckeys[a] == ckeys[b]
+        flat = np.concatenate(node_sketches) if node_sketches else np.empty(0, np.uint32)
         near_sim = near_similarity(near_all, a, b)
-        is_near = ~exact & (near_sim >= cfg.near_threshold)
-        check = ~exact & ~is_near & np.isin(codes, story_codes)
+        is_near = near_sim >= cfg.near_threshold
+        check = ~is_near & np.isin(codes, story_codes)
         check &= np.minimum(sizes[a], sizes[b]) >= cfg.story_min_shingles
         story_sim = np.zeros(len(a))
         story_sim[check] = sketch_similarity(flat, offsets, a[check], b[check], cfg.story_sketch_size)
         is_story = check & (story_sim >= cfg.story_threshold)
 
-        ids = order + [rec.doc_id for rec in earlier]
-        keys_of = {d: (self._run_seq, rank, d) for rank, d in enumerate(order)}
+        node_ids = [ids[p] for p in reps.tolist()] + [rec.doc_id for rec in earlier]
+        keys_of = {d: (self._run_seq, rank, d) for rank, d in enumerate(ids)}
         near_uf, story_uf = _UnionFind(keys_of), _UnionFind(keys_of)
         for rec in earlier:
             # an earlier document brings its cluster's representative along (transitivity across runs)
@@ -185,22 +215,27 @@ class Deduplicator:
                 uf.union(rec.doc_id, rep.doc_id)
         before = {rec.doc_id: rec.story_rep.doc_id for rec in earlier}
         links: list[Link] = []
-        for i, j, kind, sim in _pairs(a, b, exact, is_near, near_sim):
-            near_uf.union(ids[i], ids[j])
-            story_uf.union(ids[i], ids[j])
-            links.append(Link(ids[j] if j < n else ids[i], ids[i] if j < n else ids[j], kind, sim))
-        story_pairs = list(_pairs(a, b, np.zeros_like(is_story), is_story, story_sim, STORY))
+        for p, anchor in zip(ids, (node_ids[rep_node[r]] for r in rep_of.tolist())):
+            if p != anchor:
+                near_uf.union(anchor, p)
+                story_uf.union(anchor, p)
+                links.append(Link(p, anchor, EXACT, 1.0))
+        for i, j, kind, sim in _flagged(a, b, is_near, near_sim, NEAR):
+            near_uf.union(node_ids[i], node_ids[j])
+            story_uf.union(node_ids[i], node_ids[j])
+            links.append(Link(node_ids[j] if j < m else node_ids[i], node_ids[i] if j < m else node_ids[j], kind, sim))
+        story_pairs = list(_flagged(a, b, is_story, story_sim, STORY))
         for i, j, _, _ in story_pairs:
-            story_uf.union(ids[i], ids[j])
-        links += self._story_links(story_pairs, ids, n, near_uf, before)
+            story_uf.union(node_ids[i], node_ids[j])
+        links += self._story_links(story_pairs, node_ids, m, near_uf, before)
         links.sort(key=lambda link: (link.doc_id, link.other_doc_id))
 
         assignments = {}
-        for d in order:
+        for d in ids:
             near_rep = near_uf.smallest(d)
             assignments[d] = Assignment(None if near_rep[2] == d else near_rep[2], story_uf.smallest(d)[2])
-        self._reps = {d: (Rep(*_swap(near_uf.smallest(d))), Rep(*_swap(story_uf.smallest(d)))) for d in order}
-        self._ranks, self._sketches = keys_of, dict(zip(order, sketches[:n]))
+        self._reps = {d: (Rep(*_swap(near_uf.smallest(d))), Rep(*_swap(story_uf.smallest(d)))) for d in ids}
+        self._ranks, self._sketches = keys_of, dict(zip(ids, sketches))
         self._outcome = RunOutcome(assignments, links)
         return self._outcome
 
@@ -228,19 +263,20 @@ class Deduplicator:
         if self._run_seq is None:
             return
         self.finish_run()
+        near = self._docs.near()
         records = [
-            StoredDoc(d, doc.content_key, self._run_seq, self._ranks[d][1], *self._reps[d], doc.near, self._sketches[d])
-            for d, doc in self._docs.items()
+            StoredDoc(d, int(key), self._run_seq, self._ranks[d][1], *self._reps[d], near[row], self._sketches[d])
+            for row, (d, key) in enumerate(zip(self._docs.ids, self._docs.content_keys().tolist()))
         ]
-        self.index.commit(self._run_seq, records, [doc.shingles for doc in self._docs.values()])
+        self.index.commit(self._run_seq, records, self._run_df)
         self.stats["dedup/committed"] += len(records)
-        self._run_seq = None
+        self._run_seq, self._docs = None, None
 
 
-def _pairs(a, b, exact, flagged, sim, kind=NEAR):
-    """(i, j, kind, similarity) of the flagged or exact pairs, in index order."""
-    for i, j, e, s in zip(a[exact | flagged].tolist(), b[exact | flagged].tolist(), exact[exact | flagged].tolist(), sim[exact | flagged].tolist()):
-        yield i, j, (EXACT if e else kind), (1.0 if e else s)
+def _flagged(a, b, flagged, sim, kind):
+    """(i, j, kind, similarity) of the flagged pairs, in index order."""
+    for i, j, s in zip(a[flagged].tolist(), b[flagged].tolist(), sim[flagged].tolist()):
+        yield i, j, kind, s
 
 
 def _swap(key: tuple[int, int, str]) -> tuple[str, int, int]:

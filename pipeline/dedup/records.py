@@ -97,6 +97,13 @@ class DocFreq:
         count_min_below(self.table, values.astype(np.uint32, copy=False), float(cutoff), out)
         return out
 
+    def merge(self, other: DocFreq) -> None:
+        """Add another table's counts (count-min tables of the same shape are sums: order-free)."""
+        if other.table.shape != self.table.shape:
+            raise ValueError(f"document-frequency tables differ in shape: {self.table.shape} and {other.table.shape}")
+        self.table += other.table
+        self.n_docs += other.n_docs
+
     def add_docs(self, shingle_sets: list[np.ndarray]) -> None:
         """Count each document's distinct shingles once."""
         from pipeline.dedup.kernels import count_min_add

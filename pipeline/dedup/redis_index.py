@@ -116,7 +116,7 @@ class RedisIndex(DedupIndex):
         rows = self.r.hmget(f"{self.p}:docs", doc_ids)
         return {d: unpack(d, raw, self.config.num_perm) for d, raw in zip(doc_ids, rows) if raw is not None}
 
-    def commit(self, run_seq: int, docs: list[StoredDoc], df_delta: list[np.ndarray]) -> None:
+    def commit(self, run_seq: int, docs: list[StoredDoc], df_delta: DocFreq) -> None:
         import redis
 
         cfg = self.config
@@ -126,7 +126,7 @@ class RedisIndex(DedupIndex):
                 try:
                     pipe.watch(df_key)  # another process committing in between: recount on its table
                     df = self.doc_freq()
-                    df.add_docs(df_delta)
+                    df.merge(df_delta)
                     pipe.multi()
                     for doc in docs:
                         pipe.hset(f"{self.p}:docs", doc.doc_id, pack(doc))

@@ -77,7 +77,8 @@ def compact_partition(store: Store, dataset: str, partition: str, config: LakeCo
 
         def tables():
             for local in inputs:
-                for batch in pq.ParquetFile(local).iter_batches(batch_size=config.row_group_rows):
+                # spool-sized batches: write_files regroups them, so reading holds little beyond one output group
+                for batch in pq.ParquetFile(local).iter_batches(batch_size=config.spool_batch_rows):
                     yield pa.Table.from_batches([batch])
 
         out = Path(tmp) / "out"

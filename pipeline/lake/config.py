@@ -18,7 +18,9 @@ class LakeConfig:
     # Final Parquet files
     compression: str = "zstd"
     compression_level: int = 6
-    row_group_rows: int = 10_000  # ~50 MB of article text per row group: scans skip, readers stream
+    # A row group ends at whichever bound it reaches first; the writer holds one row group in memory.
+    row_group_rows: int = 10_000  # scans skip, readers stream
+    row_group_bytes: int = 64 * MIB  # Arrow (uncompressed) bytes: 10,000 rows of 50 KB texts would be 500 MB
     max_rows_per_file: int = 200_000  # a bigger run is split into several `part-<run>-<n>` files
     # Spool: rows buffered in memory before they go to a local Parquet batch file
     spool_batch_rows: int = 2_000
@@ -40,6 +42,8 @@ class LakeConfig:
             raise ValueError(f"retry_mode must be standard, adaptive or legacy, not {self.retry_mode!r}")
         if self.checksum_algorithm not in ("CRC32", "CRC32C", "CRC64NVME", "SHA1", "SHA256"):
             raise ValueError(f"checksum_algorithm must be CRC32, CRC32C, CRC64NVME, SHA1 or SHA256, not {self.checksum_algorithm!r}")
+        if self.row_group_bytes < MIB:
+            raise ValueError("row_group_bytes must be at least 1 MiB (1048576)")
         if self.multipart_chunksize < 5 * MIB:
             raise ValueError("multipart_chunksize must be at least 5 MiB (the S3 minimum part size)")
         for name in ("row_group_rows", "max_rows_per_file", "spool_batch_rows", "max_attempts"):

@@ -19,9 +19,11 @@ def write_files(
 ) -> list[Path]:
     """Stream `tables` into ``<out_dir>/<prefix>-<n>.parquet`` files; returns the files written (none for no rows).
 
-    Rows keep their order; row groups hold `row_group_rows` rows and files `max_rows_per_file` (the last of
-    each shorter); nothing is held in memory beyond one row group. Written with `pq.ParquetWriter`:
-    `pyarrow.dataset.write_dataset` does the same but importing it loads pandas, ~0.3 s of every crawl's start.
+    Rows keep their order; a row group closes at `row_group_rows` rows or `row_group_bytes` of Arrow data,
+    whichever comes first (a single row larger than that is a group of its own), and files hold
+    `max_rows_per_file` rows (the last shorter). Memory beyond the incoming table is about one row group's
+    bytes, whatever the text lengths. Written with `pq.ParquetWriter`: `pyarrow.dataset.write_dataset` does
+    the same but importing it loads pandas, ~0.3 s of every crawl's start.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     for stale in out_dir.glob(f"{prefix}-*.parquet"):
@@ -30,7 +32,7 @@ def write_files(
     writer: pq.ParquetWriter | None = None
     room = 0  # rows the open file can still take
     try:
-        for group in _row_groups(tables, schema, config.row_group_rows):
+        for group in _row_groups(tables, schema, config.row_group_rows, config.row_group_bytes):
             while group.num_rows:
                 if writer is None or room == 0:
                     if writer is not None:
@@ -45,7 +47,8 @@ def write_files(
                     )
                     room = config.max_rows_per_file
                 part = group.slice(0, room)
-                writer.write_table(part, row_group_size=config.row_group_rows)
+                # row_group_size caps rows per row group: the part's own count keeps it one row group
+                writer.write_table(part, row_group_size=part.num_rows)
                 room -= part.num_rows
                 group = group.slice(part.num_rows)
     finally:
@@ -54,21 +57,35 @@ def write_files(
     return files
 
 
-def _row_groups(tables: Iterable[pa.Table], schema: pa.Schema, size: int) -> Iterator[pa.Table]:
-    """The rows of `tables`, in order, as tables of `size` rows (the last one shorter)."""
-    buffered: list[pa.RecordBatch] = []
-    count = 0
+def _row_groups(tables: Iterable[pa.Table], schema: pa.Schema, max_rows: int, max_bytes: int) -> Iterator[pa.Table]:
+    """The rows of `tables`, in order, as tables of at most `max_rows` rows and `max_bytes` bytes (or one row)."""
+    group: list[pa.RecordBatch] = []
+    rows = nbytes = 0
     for table in tables:
         for batch in table.select(schema.names).cast(schema).to_batches():
-            buffered.append(batch)
-            count += batch.num_rows
-            while count >= size:
-                combined = pa.Table.from_batches(buffered, schema)
-                yield combined.slice(0, size)
-                rest = combined.slice(size)
-                buffered, count = rest.to_batches(), rest.num_rows
-    if count:
-        yield pa.Table.from_batches(buffered, schema)
+            while batch.num_rows:
+                take = _rows_that_fit(batch, max_rows - rows, max_bytes - nbytes)
+                if take or not group:
+                    piece = batch.slice(0, max(take, 1))  # a row larger than max_bytes is a group of its own
+                    group.append(piece)
+                    rows += piece.num_rows
+                    nbytes += piece.nbytes
+                    batch = batch.slice(piece.num_rows)
+                if take == 0 or rows == max_rows or nbytes >= max_bytes:
+                    yield pa.Table.from_batches(group, schema)
+                    group, rows, nbytes = [], 0, 0
+    if group:
+        yield pa.Table.from_batches(group, schema)
+
+
+def _rows_that_fit(batch: pa.RecordBatch, room_rows: int, room_bytes: int) -> int:
+    """How many leading rows of `batch` fit in `room_rows` rows and `room_bytes` bytes (0 if not even one)."""
+    bytes_per_row = max(batch.nbytes / batch.num_rows, 1)  # all-null columns hold no bytes
+    # the estimate assumes rows of average size, so it is checked: the first rows may be longer or shorter
+    take = min(batch.num_rows, room_rows, max(int(room_bytes / bytes_per_row), 1))
+    while take and batch.slice(0, take).nbytes > room_bytes:
+        take //= 2
+    return take
 
 
 def num_rows(path: Path) -> int:

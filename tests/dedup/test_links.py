@@ -77,6 +77,7 @@ def test_results_do_not_depend_on_add_order(tmp_path, config, seed_bodies):
         url = f"https://mirror.example/{key}"
         docs.append((make_doc_id(url, sig.content_hash), url, sig))
     docs.append(seed_doc(seed_bodies, "002", config, url="file:///0-first-url/002.txt"))
+    docs.append(seed_doc(seed_bodies, "000", config, url="https://mirror.example/000-copy"))  # exact to 000 and near to its variant
     outcomes = set()
     for i in range(6):
         order = list(docs)
@@ -86,7 +87,7 @@ def test_results_do_not_depend_on_add_order(tmp_path, config, seed_bodies):
         outcomes.add((tuple(outcome.links), frozenset(outcome.assignments.items())))
     assert len(outcomes) == 1
     (_, assignments), = outcomes
-    assert sum(a.near_dup_of is not None for _, a in assignments) == 3  # two mirrors and the 002 copy
+    assert sum(a.near_dup_of is not None for _, a in assignments) == 4  # two mirrors, the 002 and 000 copies
     assert len({a.story_id for _, a in assignments}) == 4
 
 
@@ -141,3 +142,39 @@ def test_boilerplate_repeated_across_the_run_is_not_story_evidence(tmp_path, con
     outcome = _run(_dedup(tmp_path, config), docs)
     assert outcome.links == []
     assert len({a.story_id for a in outcome.assignments.values()}) == 12
+
+
+def test_many_copies_of_one_page_cost_one_link_each(tmp_path, config, seed_bodies):
+    """A page crawled under 300 urls (and a republished variant of it): one exact link per copy, to the
+    smallest url, and the variant linked once to that copy; not the 45,000 pairs the copies form."""
+    copies = [seed_doc(seed_bodies, "004", config, url=f"https://site.example/p/{i:03d}") for i in range(300)]
+    others = [seed_doc(seed_bodies, k, config) for k in ("000", "002")]
+    sig = compute_signature(_variant(seed_bodies["004"]), "ar", config)
+    variant = (make_doc_id("https://other.example/x", sig.content_hash), "https://other.example/x", sig)
+    outcome = _run(_dedup(tmp_path, config), [*reversed(copies), variant, *others])
+    first = copies[0][0]
+    exact = [l for l in outcome.links if l.kind == "exact"]
+    assert sorted((l.doc_id, l.other_doc_id) for l in exact) == sorted((c[0], first) for c in copies[1:])
+    assert _pairs(l for l in outcome.links if l.kind != "exact") == {
+        (frozenset((variant[0], first)), "near_duplicate"),
+        (frozenset((others[0][0], others[1][0])), "same_story"),
+    }
+    # one near cluster; its representative is the smallest url, the variant's
+    assert {outcome.assignments[c[0]].near_dup_of for c in copies} == {variant[0]}
+    assert outcome.assignments[variant[0]].near_dup_of is None
+
+
+def test_copies_in_a_later_run_link_to_the_earliest_committed_copy(tmp_path, config, seed_bodies):
+    dedup = _dedup(tmp_path, config)
+    earlier = [seed_doc(seed_bodies, "004", config, url=f"https://site.example/old/{i}") for i in range(3)]
+    _run(dedup, earlier)
+    dedup.commit()
+    later = [seed_doc(seed_bodies, "004", config, url=f"https://site.example/new/{i}") for i in range(2)]
+    sig = compute_signature(_variant(seed_bodies["004"]), "ar", config)
+    variant = (make_doc_id("https://other.example/x", sig.content_hash), "https://other.example/x", sig)
+    outcome = _run(dedup, [*later, variant])
+    first = earlier[0][0]  # smallest url of the earliest run
+    assert sorted((l.doc_id, l.other_doc_id, l.kind) for l in outcome.links) == sorted(
+        [(c[0], first, "exact") for c in later] + [(variant[0], first, "near_duplicate")]
+    )
+    assert {a.near_dup_of for a in outcome.assignments.values()} == {first}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from pipeline.dedup.records import DocFreq
 
@@ -23,3 +24,40 @@ def test_count_min_add_and_below_match_numpy_cells():
     for cutoff in (0.5, 3, 25.5, 31, 1000):
         assert np.array_equal(df.below(values, cutoff), df.counts(values) < cutoff)
     assert df.below(np.arange(115, 120, dtype=np.uint32), 30).sum() == 0
+
+
+def test_merged_tables_count_what_one_table_counts():
+    rng = np.random.default_rng(3)
+    sets = [np.unique(rng.integers(0, 5000, size=200).astype(np.uint32)) for _ in range(30)]
+    whole, first, second = (DocFreq.empty(3, 1 << 12) for _ in range(3))
+    whole.add_docs(sets)
+    first.add_docs(sets[:11])
+    second.add_docs(sets[11:])
+    first.merge(second)
+    assert np.array_equal(first.table, whole.table) and first.n_docs == whole.n_docs == 30
+    with pytest.raises(ValueError, match="shape"):
+        first.merge(DocFreq.empty(3, 1 << 10))
+
+
+def test_run_docs_give_back_what_was_added_in_any_row_order():
+    from pipeline.dedup.rundocs import RunDocs
+
+    rng = np.random.default_rng(4)
+    docs = RunDocs(num_perm=8)
+    added = []
+    for i in range(50):
+        near = rng.integers(0, 2**32, size=8, dtype=np.uint64).astype(np.uint32)
+        shingles = np.sort(rng.integers(0, 2**32, size=int(rng.integers(0, 40)), dtype=np.uint64).astype(np.uint32))
+        url = f"https://example.org/{rng.integers(1000)}/{i}"
+        docs.add(f"id{i}", url, i * 7, near, shingles)
+        added.append((url, near, shingles))
+    order = docs.url_order()
+    assert [docs.urls[r] for r in order] == sorted(url for url, _, _ in added)
+    assert "id7" in docs and "id50" not in docs and len(docs) == 50
+    assert docs.content_keys().tolist() == [i * 7 for i in range(50)]
+    assert np.array_equal(docs.near(), np.array([near for _, near, _ in added]))
+    read = [s for chunk in docs.shingle_chunks(order, chunk=7) for s in chunk]
+    assert all(np.array_equal(got, added[r][2]) for got, r in zip(read, order.tolist(), strict=True))
+    with pytest.raises(ValueError, match="8"):
+        docs.add("bad", "u", 0, np.zeros(5, np.uint32), np.zeros(0, np.uint32))
+    docs.drop_shingles()
