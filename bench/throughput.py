@@ -135,8 +135,9 @@ def memory_scale(files: int, scale: int, workers: int) -> None:
         print(f"P{workers} text, {run['files']:6d} files: peak RSS {run['peak_rss'] / 2**20:6.0f} MiB "
               f"(crawl process {run['peak_rss_main'] / 2**20:.0f} MiB, the rest workers and forkserver), "
               f"{run['rate']:.1f} articles/s, {run['elapsed']:.0f} s")
+        links = ", ".join(f"{v} {k.split('/')[1]}" for k, v in sorted(run["stats"].items()) if k.endswith("/linked"))
         print(f"      crawl process RSS at 10/25/50/75/90% of the run's time: {during} MiB "
-              f"(the peak is the close: run-level dedup decisions and the final Parquet files)")
+              f"(the peak is the close: run-level dedup decisions and the final Parquet files); links: {links or 'none'}")
 
 
 def component_costs() -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import io
 import json
 import logging
+import tempfile
 from abc import ABC, abstractmethod
+from pathlib import Path
 
 import numpy as np
 
@@ -88,17 +90,18 @@ class LakeIndex(DedupIndex):
         self.store = store
         self.prefix = config.state_prefix.rstrip("/")
         self.manifest = self._read_manifest()
-        self.columns = Columns.empty(config)
+        self._columns = Columns.empty(config)
         for key in self.manifest["segments"]:
-            self.columns = self.columns.append(Columns.load(self._read(key), config))
+            self._columns = self._columns.append(Columns.load(self._read(key), config))
+        self._committed: list[Columns] = []  # segments committed by this process, merged at the next lookup
         df_key = self.manifest.get("df")
         self.df = DocFreq.empty(config.df_depth, config.df_width)
         if df_key:
             with np.load(io.BytesIO(self._read(df_key))) as npz:
                 self.df = DocFreq(npz["table"], int(npz["n_docs"]))
-        self.columns.build_lookup()
+        self._columns.build_lookup()
         self._rows: dict[str, int] = {}  # doc_id -> row of recent candidates (rows only grow: never stale)
-        logger.info("dedup index: %d documents from %d runs in %s", len(self.columns), len(self.manifest["segments"]), self.prefix)
+        logger.info("dedup index: %d documents from %d runs in %s", len(self._columns), len(self.manifest["segments"]), self.prefix)
 
     def _read(self, key: str) -> bytes:
         data = self.store.read_bytes(f"{self.prefix}/{key}")
@@ -118,6 +121,14 @@ class LakeIndex(DedupIndex):
                 "restore those dedup settings or point state_prefix at a new folder"
             )
         return manifest
+
+    @property
+    def columns(self) -> Columns:
+        """Every committed document, with its lookups."""
+        for segment in self._committed:
+            self._columns = self._columns.append(segment)
+        self._committed.clear()
+        return self._columns
 
     def begin_run(self) -> int:
         return int(self.manifest["run_seq"]) + 1
@@ -159,16 +170,19 @@ class LakeIndex(DedupIndex):
         df_key = f"df-{run_seq:08d}.npz"
         buf = io.BytesIO()
         np.savez_compressed(buf, table=df.table, n_docs=np.int64(df.n_docs))
-        self.store.write_bytes(f"{self.prefix}/{segment}", new.dump())
+        with tempfile.TemporaryDirectory(prefix="newsdedup-segment-") as tmp:
+            local = Path(tmp) / "segment.npz"
+            new.dump(local)
+            self.store.put_file(local, f"{self.prefix}/{segment}")
         self.store.write_bytes(f"{self.prefix}/{df_key}", buf.getvalue())
         old_df = self.manifest.get("df")
         manifest = dict(self.manifest, run_seq=run_seq, segments=[*self.manifest["segments"], segment], df=df_key)
-        manifest["n_docs"] = len(self.columns) + len(new)
+        manifest["n_docs"] = int(self.manifest.get("n_docs", 0)) + len(new)
         # the manifest write is the commit point
         self.store.write_bytes(f"{self.prefix}/manifest.json", json.dumps(manifest, indent=1).encode())
         self.manifest, self.df = manifest, df
-        self.columns = self.columns.append(new)
-        self.columns.build_lookup()
+        # merged when the index is next read: a crawl commits as it ends, and merging copies the whole index
+        self._committed.append(new)
         if old_df and old_df != df_key:
             self.store.delete_keys([f"{self.prefix}/{old_df}"])
         logger.info("dedup index: committed run %d with %d documents", run_seq, len(new))

@@ -16,7 +16,7 @@ import numpy as np
 
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.index import DedupIndex
-from pipeline.dedup.pairs import near_similarity, shared_key_pairs, sketch_similarity
+from pipeline.dedup.pairs import expand_ranges, near_similarity, shared_key_pairs, sketch_similarity
 from pipeline.dedup.records import DocFreq, Rep, StoredDoc, band_keys, content_key
 from pipeline.dedup.rundocs import RunDocs
 from pipeline.dedup.segments import low_bits
@@ -96,22 +96,14 @@ class Deduplicator:
         self._docs.add(doc_id, url, content_key(signature.content_hash), signature.near_values, signature.story_values)
         self.stats["dedup/added"] += 1
 
-    def _story_sketches(self, rows: np.ndarray, df: DocFreq, cutoff: float) -> list[np.ndarray]:
-        """Story sketches of the run's `rows`: shingles read back from the run's file a chunk at a time."""
-        sketches: list[np.ndarray] = []
-        for sets in self._docs.shingle_chunks(rows):
-            sketches += self._filter(sets, df, cutoff)
-        return sketches
-
     def _filter(self, sets: list[np.ndarray], df: DocFreq, cutoff: float) -> list[np.ndarray]:
-        """Each set minus corpus-frequent shingles, cut to its bottom-k sketch (one count-min pass for all)."""
-        k = self.config.story_sketch_size
+        """Each stored sketch minus shingles that are corpus-frequent now (one count-min pass for all)."""
         if not sets:
             return []
         flat = np.concatenate(sets)
         keep = df.below(flat, cutoff) if len(flat) else np.empty(0, bool)
         bounds = np.cumsum([len(s) for s in sets])[:-1]
-        return [s[m][:k] for s, m in zip(sets, np.split(keep, bounds))]
+        return [s[m] for s, m in zip(sets, np.split(keep, bounds))]
 
     def finish_run(self) -> RunOutcome:
         """Links and clusters of every document added in this run (independent of add() order).
@@ -128,16 +120,6 @@ class Deduplicator:
         order = self._docs.url_order()
         ids = [self._docs.ids[row] for row in order]
         ckeys = self._docs.content_keys()[order]
-        # Frequencies as of the whole run (committed + every document of this run): a sum, so order-free.
-        self._run_df = DocFreq.empty(cfg.df_depth, cfg.df_width)
-        for sets in self._docs.shingle_chunks(order):
-            self._run_df.add_docs(sets)
-        df = self.index.doc_freq()
-        df.merge(self._run_df)
-        cutoff = max(cfg.story_min_df_docs, cfg.story_max_df * df.n_docs)
-        sketches = self._story_sketches(order, df, cutoff)
-        self._docs.drop_shingles()  # counted and cut to sketches: nothing reads them again
-
         # one node per content: the first copy in url order (np.unique's first occurrence in `order`)
         _, first, group = np.unique(ckeys, return_index=True, return_inverse=True)
         by_first = np.argsort(first)
@@ -146,19 +128,38 @@ class Deduplicator:
         rep_of = np.empty(m, dtype=np.int64)
         rep_of[by_first] = np.arange(m)
         rep_of = rep_of[group]  # each document's content, as a position in `reps`
-        near = self._docs.near()[order[reps]]
+        rep_rows = order[reps]
+        is_rep = np.zeros(len(order), dtype=bool)
+        is_rep[rep_rows] = True
+
+        # Frequencies as of the whole run (committed + this run's contents, a copy counted once): a sum, so
+        # order-free; a page served under a thousand urls does not make its own words common.
+        self._run_df = DocFreq.empty(cfg.df_depth, cfg.df_width)
+        self._docs.count_shingles(is_rep, self._run_df)
+        df = self.index.doc_freq()
+        df.merge(self._run_df)
+        cutoff = max(cfg.story_min_df_docs, cfg.story_max_df * df.n_docs)
+        # sketches by row, copies read through their content's first row
+        self._sketch_values, self._sketch_offsets = self._docs.story_sketches(
+            is_rep, lambda values: df.below(values, cutoff), cfg.story_sketch_size
+        )
+        self._docs.drop_shingles()  # counted and cut to sketches: nothing reads them again
+        self._sketch_row = np.empty(len(order), dtype=np.int64)  # by row: the row holding that document's sketch
+        self._sketch_row[order] = rep_rows[rep_of]
+        rep_sizes = np.diff(self._sketch_offsets)[rep_rows]
+        near = self._docs.near()[rep_rows]
         keys = band_keys(near, cfg.near_bands) if m else np.empty((0, cfg.near_bands), np.uint32)
-        rep_sketches = [sketches[p] for p in reps.tolist()]
-        indexed = [s[: cfg.story_index_size] if len(s) >= cfg.story_min_shingles else s[:0] for s in rep_sketches]
+        index_sizes = np.where(rep_sizes >= cfg.story_min_shingles, np.minimum(rep_sizes, cfg.story_index_size), 0)
+        indexed_flat = self._sketch_values[expand_ranges(self._sketch_offsets[rep_rows], index_sizes)]
+        indexed = np.split(indexed_flat, np.cumsum(index_sizes)[:-1]) if m else []
 
         # candidates: this run's contents among themselves, then against committed documents
         near_a, near_b, _ = shared_key_pairs(keys.ravel(), np.repeat(np.arange(m), cfg.near_bands), m)
-        lengths = [len(v) for v in indexed]
-        story_a, story_b, shared = shared_key_pairs(
-            np.concatenate(indexed) if m else np.empty(0, np.uint32), np.repeat(np.arange(m), lengths), m
-        )
-        q_near, ids_near = self.index.near_candidates(keys) if m else (np.empty(0, np.int64), [])
+        story_a, story_b, shared = shared_key_pairs(indexed_flat, np.repeat(np.arange(m), index_sizes), m)
         # one shared value is chance: candidates need story_min_shared of them
+        strong = shared >= cfg.story_min_shared
+        story_a, story_b = story_a[strong], story_b[strong]
+        q_near, ids_near = self.index.near_candidates(keys) if m else (np.empty(0, np.int64), [])
         q_story, ids_story, _ = self.index.story_candidates(indexed, cfg.story_min_shared) if m else (np.empty(0, np.int64), [], None)
         records = self.index.fetch(sorted(set(ids_near) | set(ids_story)))
         # committed copies of one content: the earliest-ingested stands for them all
@@ -184,24 +185,21 @@ class Deduplicator:
             found = np.array([earlier_node.get(d, -1) for d in doc_ids], dtype=np.int64)
             return rep_node[queries[found >= 0].astype(np.int64)], found[found >= 0]
 
-        keep = shared >= cfg.story_min_shared
-        story_codes = np.concatenate([pairs(rep_node[story_a[keep]], rep_node[story_b[keep]]), pairs(*cross(q_story, ids_story))])
+        story_codes = np.concatenate([pairs(rep_node[story_a], rep_node[story_b]), pairs(*cross(q_story, ids_story))])
         codes = np.unique(np.concatenate([pairs(rep_node[near_a], rep_node[near_b]), pairs(*cross(q_near, ids_near)), story_codes]))
         a, b = codes // nodes, codes % nodes
 
         # decisions, all candidate pairs at once; earlier sketches are re-filtered with today's frequencies
-        node_sketches = rep_sketches + self._filter([rec.story for rec in earlier], df, cutoff)
+        earlier_sketches = self._filter([rec.story for rec in earlier], df, cutoff)
         # compared on their low 16 bits, the form the lake index stores (b-bit MinHash, see segments.py)
         near_all = low_bits(np.concatenate([near, np.array([rec.near for rec in earlier], dtype=np.uint32).reshape(-1, cfg.num_perm)]))
-        sizes = np.array([len(s) for s in node_sketches], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum(sizes)])
-        flat = np.concatenate(node_sketches) if node_sketches else np.empty(0, np.uint32)
+        sizes = np.concatenate([rep_sizes, np.array([len(s) for s in earlier_sketches], dtype=np.int64)])
         near_sim = near_similarity(near_all, a, b)
         is_near = near_sim >= cfg.near_threshold
         check = ~is_near & np.isin(codes, story_codes)
         check &= np.minimum(sizes[a], sizes[b]) >= cfg.story_min_shingles
         story_sim = np.zeros(len(a))
-        story_sim[check] = sketch_similarity(flat, offsets, a[check], b[check], cfg.story_sketch_size)
+        story_sim[check] = self._story_similarity(a[check], b[check], rep_rows, earlier_sketches)
         is_story = check & (story_sim >= cfg.story_threshold)
 
         node_ids = [ids[p] for p in reps.tolist()] + [rec.doc_id for rec in earlier]
@@ -235,9 +233,23 @@ class Deduplicator:
             near_rep = near_uf.smallest(d)
             assignments[d] = Assignment(None if near_rep[2] == d else near_rep[2], story_uf.smallest(d)[2])
         self._reps = {d: (Rep(*_swap(near_uf.smallest(d))), Rep(*_swap(story_uf.smallest(d)))) for d in ids}
-        self._ranks, self._sketches = keys_of, dict(zip(ids, sketches))
+        self._ranks = keys_of
         self._outcome = RunOutcome(assignments, links)
         return self._outcome
+
+    def _story_similarity(self, a: np.ndarray, b: np.ndarray, rep_rows: np.ndarray, earlier_sketches: list[np.ndarray]) -> np.ndarray:
+        """Bottom-k Jaccard of node pairs, on the sketches of just the nodes involved (this run's node i is
+        `rep_rows[i]`'s sketch, node len(rep_rows) + j the j-th earlier one)."""
+        nodes, pair_of = np.unique(np.concatenate([a, b]), return_inverse=True)
+        m, offsets = len(rep_rows), self._sketch_offsets
+        sketches = [
+            self._sketch_values[offsets[rep_rows[i]] : offsets[rep_rows[i] + 1]] if i < m else earlier_sketches[i - m]
+            for i in nodes.tolist()
+        ]
+        lengths = np.array([len(s) for s in sketches], dtype=np.int64)
+        starts = np.cumsum(lengths) - lengths
+        flat = np.concatenate(sketches) if sketches else np.empty(0, np.uint32)
+        return sketch_similarity(flat, starts, lengths, pair_of[: len(a)], pair_of[len(a) :], self.config.story_sketch_size)
 
     @staticmethod
     def _story_links(pairs, ids: list[str], n: int, near_uf: _UnionFind, before: dict[str, str]) -> list[Link]:
@@ -263,10 +275,10 @@ class Deduplicator:
         if self._run_seq is None:
             return
         self.finish_run()
-        near = self._docs.near()
+        near, values, offsets = self._docs.near(), self._sketch_values, self._sketch_offsets
         records = [
-            StoredDoc(d, int(key), self._run_seq, self._ranks[d][1], *self._reps[d], near[row], self._sketches[d])
-            for row, (d, key) in enumerate(zip(self._docs.ids, self._docs.content_keys().tolist()))
+            StoredDoc(d, key, self._run_seq, self._ranks[d][1], *self._reps[d], near[row], values[offsets[at] : offsets[at + 1]])
+            for row, (d, key, at) in enumerate(zip(self._docs.ids, self._docs.content_keys().tolist(), self._sketch_row.tolist()))
         ]
         self.index.commit(self._run_seq, records, self._run_df)
         self.stats["dedup/committed"] += len(records)

@@ -52,18 +52,17 @@ def near_similarity(near: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int =
     return out
 
 
-def sketch_similarity(values: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
+def sketch_similarity(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, a: np.ndarray, b: np.ndarray, k: int) -> np.ndarray:
     """Bottom-k Jaccard of the sketch pairs (a[i], b[i]); exact when both sets have at most k elements.
 
-    Sketch s is `values[offsets[s]:offsets[s + 1]]` (sorted, distinct uint32). Per pair: the k smallest
+    Sketch s is `values[starts[s]:starts[s] + lengths[s]]` (sorted, distinct uint32). Per pair: the k smallest
     values of the union, and how many of them both sketches hold (the classic bottom-k estimator).
     """
     if not len(a):
         return np.empty(0, dtype=np.float64)
-    lengths = np.diff(offsets)
     la, lb = lengths[a], lengths[b]
     pair = np.arange(len(a), dtype=np.uint64)
-    elements = np.concatenate([values[expand_ranges(offsets[a], la)], values[expand_ranges(offsets[b], lb)]])
+    elements = np.concatenate([values[expand_ranges(starts[a], la)], values[expand_ranges(starts[b], lb)]])
     owner = np.concatenate([np.repeat(pair, la), np.repeat(pair, lb)])
     # two sorted runs (every a-sketch, then every b-sketch, pair by pair): the stable sort (timsort) merges
     # them in linear time, where the default sort did ~3x the work

@@ -43,9 +43,18 @@ def content_key(content_hash: str) -> int:
     return int(content_hash[:16], 16)
 
 
-def band_keys(near: np.ndarray, bands: int) -> np.ndarray:
-    """uint32 LSH key of each band of each MinHash row ([n, num_perm] -> [n, bands]); band index is mixed in."""
+def band_keys(near: np.ndarray, bands: int, chunk: int = 8192) -> np.ndarray:
+    """uint32 LSH key of each band of each MinHash row ([n, num_perm] -> [n, bands]); band index is mixed in.
+
+    Computed `chunk` rows at a time: the uint64 working copy is 8x the MinHashes' own size.
+    """
     near = np.atleast_2d(near)
+    if len(near) > chunk:
+        return np.concatenate([_band_keys(near[s : s + chunk], bands) for s in range(0, len(near), chunk)])
+    return _band_keys(near, bands)
+
+
+def _band_keys(near: np.ndarray, bands: int) -> np.ndarray:
     n, perms = near.shape
     rows = perms // bands
     cols = near.reshape(n, bands, rows).astype(np.uint64)
@@ -106,10 +115,13 @@ class DocFreq:
 
     def add_docs(self, shingle_sets: list[np.ndarray]) -> None:
         """Count each document's distinct shingles once."""
+        if shingle_sets:
+            self.add_values(np.concatenate(shingle_sets), len(shingle_sets))
+
+    def add_values(self, values: np.ndarray, docs: int) -> None:
+        """Count `values`, the distinct shingles of `docs` documents laid end to end."""
         from pipeline.dedup.kernels import count_min_add
 
-        if not shingle_sets:
-            return
         # one compiled pass: no [depth, n] cell array and no width-sized bincount per row
-        count_min_add(self.table, np.concatenate(shingle_sets).astype(np.uint32, copy=False))
-        self.n_docs += len(shingle_sets)
+        count_min_add(self.table, values.astype(np.uint32, copy=False))
+        self.n_docs += docs

@@ -45,19 +45,41 @@ def test_run_docs_give_back_what_was_added_in_any_row_order():
     rng = np.random.default_rng(4)
     docs = RunDocs(num_perm=8)
     added = []
-    for i in range(50):
+    for i in range(2500):  # ~2.5M shingles: more than one block of the file is read
         near = rng.integers(0, 2**32, size=8, dtype=np.uint64).astype(np.uint32)
-        shingles = np.sort(rng.integers(0, 2**32, size=int(rng.integers(0, 40)), dtype=np.uint64).astype(np.uint32))
+        shingles = np.unique(rng.integers(0, 2**32, size=int(rng.integers(0, 2000)), dtype=np.uint64).astype(np.uint32))
         url = f"https://example.org/{rng.integers(1000)}/{i}"
         docs.add(f"id{i}", url, i * 7, near, shingles)
         added.append((url, near, shingles))
-    order = docs.url_order()
-    assert [docs.urls[r] for r in order] == sorted(url for url, _, _ in added)
-    assert "id7" in docs and "id50" not in docs and len(docs) == 50
-    assert docs.content_keys().tolist() == [i * 7 for i in range(50)]
+    assert [docs.urls[r] for r in docs.url_order()] == sorted(url for url, _, _ in added)
+    assert "id7" in docs and "id2500" not in docs and len(docs) == 2500
+    assert docs.content_keys().tolist() == [i * 7 for i in range(2500)]
     assert np.array_equal(docs.near(), np.array([near for _, near, _ in added]))
-    read = [s for chunk in docs.shingle_chunks(order, chunk=7) for s in chunk]
-    assert all(np.array_equal(got, added[r][2]) for got, r in zip(read, order.tolist(), strict=True))
     with pytest.raises(ValueError, match="8"):
         docs.add("bad", "u", 0, np.zeros(5, np.uint32), np.zeros(0, np.uint32))
+
+    selected = rng.random(2500) < 0.7
+    counted, expected = DocFreq.empty(2, 1 << 12), DocFreq.empty(2, 1 << 12)
+    docs.count_shingles(selected, counted)
+    expected.add_docs([s for (_, _, s), chosen in zip(added, selected) if chosen])
+    assert np.array_equal(counted.table, expected.table) and counted.n_docs == expected.n_docs == selected.sum()
+
+    keep = lambda values: values % 3 != 0  # noqa: E731
+    values, offsets = docs.story_sketches(selected, keep, k=100)
+    for row, (_, _, shingles) in enumerate(added):
+        want = shingles[keep(shingles)][:100] if selected[row] else shingles[:0]
+        assert np.array_equal(values[offsets[row] : offsets[row + 1]], want)
     docs.drop_shingles()
+
+
+def test_merged_lookups_equal_a_stable_sort_of_both():
+    from pipeline.dedup.segments import _merge
+
+    rng = np.random.default_rng(6)
+    for size_a, size_b in ((0, 5), (5, 0), (300, 40), (40, 300)):
+        keys_a, keys_b = np.sort(rng.integers(0, 50, size_a).astype(np.uint32)), np.sort(rng.integers(0, 50, size_b).astype(np.uint32))
+        rows_a, rows_b = np.arange(size_a, dtype=np.uint32), np.arange(size_a, size_a + size_b, dtype=np.uint32)
+        keys, rows = _merge(keys_a, rows_a, keys_b, rows_b)
+        order = np.argsort(np.concatenate([keys_a, keys_b]), kind="stable")
+        assert np.array_equal(keys, np.concatenate([keys_a, keys_b])[order])
+        assert np.array_equal(rows, np.concatenate([rows_a, rows_b])[order])
