@@ -1,7 +1,7 @@
 """Dedup benchmark: speed and index size against plain datasketch, and link quality on labelled pages.
 
     .venv/bin/python bench/dedup.py                  # everything (about 5 minutes)
-    .venv/bin/python bench/dedup.py --part speed     # or memory / quality
+    .venv/bin/python bench/dedup.py --part speed     # or memory / run-memory / quality
 
 Reads ../shared/datasets/ (multi-outlet-pages, readability-test-pages) relative to the repository.
 """
@@ -160,6 +160,60 @@ def bench_memory(sizes: tuple[int, ...]) -> None:
     print(f"datasketch MinHashLSH (near tier only), {n:,} articles: {size / n:6.0f} bytes/article (tracemalloc)")
 
 
+class _PeakRSS:
+    """This process's RSS, and its peak since the last `step()` (a thread samples every 5 ms)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        import psutil
+
+        self.process, self.peak = psutil.Process(), 0
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            time.sleep(0.005)
+
+    def step(self) -> tuple[int, int]:
+        now = self.process.memory_info().rss
+        peak, self.peak = max(self.peak, now), 0
+        return now, peak
+
+
+def bench_run_memory(n: int) -> None:
+    """What one run of `n` articles costs the process that decides it: held while documents are added, and
+    peak / retained RSS through `finish_run` and `commit`, for unrelated articles and for copies of 100."""
+    config = load_config()
+    for label, distinct in (("unrelated articles", n), ("copies of 100 articles", 100)):
+        texts: list[str] = []
+        while len(texts) < distinct:  # batches: one draw for all would hold n x words indices
+            texts += synthetic_articles(min(2000, distinct - len(texts)), seed=len(texts))
+        signatures = [compute_signature(text, "en", config) for text in texts]
+        del texts
+        gc.collect()
+        print(f"\n== run memory: {n:,} {label} (~5 KB each), lake backend, one run ==")
+        with tempfile.TemporaryDirectory() as tmp:
+            dedup = Deduplicator(config, open_index(config, LocalStore(tmp)))
+            dedup.warm_up()
+            rss = _PeakRSS()
+            start, _ = rss.step()
+            for i in range(n):
+                url = f"https://news.example.org/section/2025/01/{i:07d}/an-article-title-of-usual-length.html"
+                sig = signatures[i % distinct]
+                dedup.add(make_doc_id(url, sig.content_hash), url, sig)
+            added, _ = rss.step()
+            print(f"adding:     +{(added - start) / n:5.0f} bytes/article held (RSS {start / 2**20:.0f} -> {added / 2**20:.0f} MiB)")
+            for step, call in (("finish_run", dedup.finish_run), ("commit", dedup.commit)):
+                started = time.perf_counter()
+                call()
+                took = time.perf_counter() - started
+                now, peak = rss.step()
+                print(f"{step + ':':11s} peak RSS {peak / 2**20:5.0f} MiB (+{(peak - added) / n:5.0f} bytes/article over the "
+                      f"crawl's level), after {now / 2**20:5.0f} MiB, {took:.1f} s")
+
+
 def _run(docs: list[tuple[str, str, str | None]]):
     """One run over (url, text, language) in a temporary lake: links and assignments by url."""
     config = load_config()
@@ -289,15 +343,18 @@ def bench_syndication() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["speed", "memory", "quality", "all"], default="all")
+    parser.add_argument("--part", choices=["speed", "memory", "run-memory", "quality", "all"], default="all")
     parser.add_argument("--speed-docs", type=int, default=6000)
     parser.add_argument("--memory-sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--run-docs", type=int, default=100_000, help="articles in the run-memory part's run")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.part in ("speed", "all"):
         bench_speed(args.speed_docs)
     if args.part in ("memory", "all"):
         bench_memory(tuple(args.memory_sizes))
+    if args.part in ("run-memory", "all"):
+        bench_run_memory(args.run_docs)
     if args.part in ("quality", "all"):
         bench_multi_outlet()
         bench_syndication()

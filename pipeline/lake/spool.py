@@ -64,6 +64,8 @@ class RowSpool:
         os.replace(tmp, path)
         self.batches += 1
         self._rows, self._bytes = [], 0
+        del table
+        pa.default_memory_pool().release_unused()  # else Arrow's allocator keeps each batch's peak (~3x its size)
 
     def tables(self) -> Iterator[pa.Table]:
         """The spooled batches in the order they were written (call `flush` first)."""
