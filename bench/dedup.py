@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import gc
 import logging
+import subprocess
 import sys
 import tempfile
 import time
@@ -182,36 +183,41 @@ class _PeakRSS:
         return now, peak
 
 
-def bench_run_memory(n: int) -> None:
+def bench_run_memory(n: int, distinct: int | None) -> None:
     """What one run of `n` articles costs the process that decides it: held while documents are added, and
-    peak / retained RSS through `finish_run` and `commit`, for unrelated articles and for copies of 100."""
+    peak / retained RSS through `finish_run` and `commit`, for unrelated articles and for copies of 100
+    (each in a fresh process, so one's freed memory does not hide the other's)."""
+    if distinct is None:
+        for texts in (n, 100):
+            subprocess.run([sys.executable, __file__, "--part", "run-memory", "--run-docs", str(n), "--run-distinct", str(texts)], check=True)
+        return
     config = load_config()
-    for label, distinct in (("unrelated articles", n), ("copies of 100 articles", 100)):
-        texts: list[str] = []
-        while len(texts) < distinct:  # batches: one draw for all would hold n x words indices
-            texts += synthetic_articles(min(2000, distinct - len(texts)), seed=len(texts))
-        signatures = [compute_signature(text, "en", config) for text in texts]
-        del texts
-        gc.collect()
-        print(f"\n== run memory: {n:,} {label} (~5 KB each), lake backend, one run ==")
-        with tempfile.TemporaryDirectory() as tmp:
-            dedup = Deduplicator(config, open_index(config, LocalStore(tmp)))
-            dedup.warm_up()
-            rss = _PeakRSS()
-            start, _ = rss.step()
-            for i in range(n):
-                url = f"https://news.example.org/section/2025/01/{i:07d}/an-article-title-of-usual-length.html"
-                sig = signatures[i % distinct]
-                dedup.add(make_doc_id(url, sig.content_hash), url, sig)
-            added, _ = rss.step()
-            print(f"adding:     +{(added - start) / n:5.0f} bytes/article held (RSS {start / 2**20:.0f} -> {added / 2**20:.0f} MiB)")
-            for step, call in (("finish_run", dedup.finish_run), ("commit", dedup.commit)):
-                started = time.perf_counter()
-                call()
-                took = time.perf_counter() - started
-                now, peak = rss.step()
-                print(f"{step + ':':11s} peak RSS {peak / 2**20:5.0f} MiB (+{(peak - added) / n:5.0f} bytes/article over the "
-                      f"crawl's level), after {now / 2**20:5.0f} MiB, {took:.1f} s")
+    label = "unrelated articles" if distinct == n else f"copies of {distinct} articles"
+    texts: list[str] = []
+    while len(texts) < distinct:  # batches: one draw for all would hold n x words indices
+        texts += synthetic_articles(min(2000, distinct - len(texts)), seed=len(texts))
+    signatures = [compute_signature(text, "en", config) for text in texts]
+    del texts
+    gc.collect()
+    print(f"\n== run memory: {n:,} {label} (~5 KB each), lake backend, one run ==")
+    with tempfile.TemporaryDirectory() as tmp:
+        dedup = Deduplicator(config, open_index(config, LocalStore(tmp)))
+        dedup.warm_up()
+        rss = _PeakRSS()
+        start, _ = rss.step()
+        for i in range(n):
+            url = f"https://news.example.org/section/2025/01/{i:07d}/an-article-title-of-usual-length.html"
+            sig = signatures[i % distinct]
+            dedup.add(make_doc_id(url, sig.content_hash), url, sig)
+        added, _ = rss.step()
+        print(f"adding:     +{(added - start) / n:5.0f} bytes/article held (RSS {start / 2**20:.0f} -> {added / 2**20:.0f} MiB)")
+        for step, call in (("finish_run", dedup.finish_run), ("commit", dedup.commit)):
+            started = time.perf_counter()
+            call()
+            took = time.perf_counter() - started
+            now, peak = rss.step()
+            print(f"{step + ':':11s} peak RSS {peak / 2**20:5.0f} MiB (+{(peak - added) / n:5.0f} bytes/article over the "
+                  f"crawl's level), after {now / 2**20:5.0f} MiB, {took:.1f} s")
 
 
 def _run(docs: list[tuple[str, str, str | None]]):
@@ -347,6 +353,7 @@ def main() -> None:
     parser.add_argument("--speed-docs", type=int, default=6000)
     parser.add_argument("--memory-sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--run-docs", type=int, default=100_000, help="articles in the run-memory part's run")
+    parser.add_argument("--run-distinct", type=int, help="distinct texts among them (default: both n and 100, one process each)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.part in ("speed", "all"):
@@ -354,7 +361,7 @@ def main() -> None:
     if args.part in ("memory", "all"):
         bench_memory(tuple(args.memory_sizes))
     if args.part in ("run-memory", "all"):
-        bench_run_memory(args.run_docs)
+        bench_run_memory(args.run_docs, args.run_distinct)
     if args.part in ("quality", "all"):
         bench_multi_outlet()
         bench_syndication()

@@ -144,9 +144,8 @@ class LakeIndex(DedupIndex):
         return query, self._ids(rows)
 
     def story_candidates(self, values: list[np.ndarray], min_shared: int) -> tuple[np.ndarray, list[str], np.ndarray]:
-        query, rows, shared = self.columns.story_rows(values)
-        strong = shared >= min_shared  # filtered before any doc_id string is made
-        return query[strong], self._ids(rows[strong]), shared[strong]
+        query, rows, shared = self.columns.story_rows(values, min_shared)
+        return query, self._ids(rows), shared
 
     def _ids(self, rows: np.ndarray) -> list[str]:
         ids = [self.columns.doc_id(r) for r in rows.tolist()]

@@ -192,3 +192,49 @@ def ngrams32(token_hashes: np.ndarray, n: int, mix: np.uint64) -> np.ndarray:
             h = h * mix + token_hashes[i + j]
         out[i] = np.uint32(_fmix64(h) >> np.uint64(32))
     return out
+
+
+@numba.njit(cache=True, nogil=True)
+def shared_counts(query_offsets, group_start, group_end, group_rows, n_rows, min_shared, after_query):
+    """(query, row, shared) for rows holding >= `min_shared` of a query's keys, without materializing weaker pairs.
+
+    Query q's keys are positions query_offsets[q]:query_offsets[q + 1]; key i is held by the rows
+    group_rows[group_start[i]:group_end[i]]. One dense counter per row, reset through the rows touched, so
+    memory is the strong pairs plus two row-sized arrays, whatever the posting lists' lengths. With
+    `after_query`, only rows > q count (a query set paired with itself: each pair once).
+    """
+    counts = np.zeros(n_rows, dtype=np.int32)
+    touched = np.empty(n_rows, dtype=np.int64)
+    size = 1024
+    out_q = np.empty(size, dtype=np.int64)
+    out_r = np.empty(size, dtype=np.int64)
+    out_c = np.empty(size, dtype=np.int64)
+    found = 0
+    for q in range(query_offsets.shape[0] - 1):
+        n_touched = 0
+        for i in range(query_offsets[q], query_offsets[q + 1]):
+            for j in range(group_start[i], group_end[i]):
+                r = group_rows[j]
+                if after_query and r <= q:
+                    continue
+                if counts[r] == 0:
+                    touched[n_touched] = r
+                    n_touched += 1
+                counts[r] += 1
+        for t in range(n_touched):
+            r = touched[t]
+            if counts[r] >= min_shared:
+                if found == size:
+                    size *= 2
+                    out_q, out_r, out_c = _grow(out_q, size), _grow(out_r, size), _grow(out_c, size)
+                out_q[found], out_r[found], out_c[found] = q, r, counts[r]
+                found += 1
+            counts[r] = 0
+    return out_q[:found], out_r[:found], out_c[:found]
+
+
+@numba.njit(cache=True, nogil=True)
+def _grow(values, size):
+    out = np.empty(size, dtype=values.dtype)
+    out[: values.shape[0]] = values
+    return out

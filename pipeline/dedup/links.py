@@ -16,7 +16,7 @@ import numpy as np
 
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.index import DedupIndex
-from pipeline.dedup.pairs import expand_ranges, near_similarity, shared_key_pairs, sketch_similarity
+from pipeline.dedup.pairs import expand_ranges, near_similarity, shared_key_pairs, sketch_similarity, strong_pairs
 from pipeline.dedup.records import DocFreq, Rep, StoredDoc, band_keys, content_key
 from pipeline.dedup.rundocs import RunDocs
 from pipeline.dedup.segments import low_bits
@@ -93,7 +93,7 @@ class Deduplicator:
         if self.is_known(doc_id):
             self.stats["dedup/known"] += 1
             return
-        self._docs.add(doc_id, url, content_key(signature.content_hash), signature.near_values, signature.story_values)
+        self._docs.add(doc_id, url, content_key(signature.content_hash), signature.near, signature.story)
         self.stats["dedup/added"] += 1
 
     def _filter(self, sets: list[np.ndarray], df: DocFreq, cutoff: float) -> list[np.ndarray]:
@@ -120,14 +120,8 @@ class Deduplicator:
         order = self._docs.url_order()
         ids = [self._docs.ids[row] for row in order]
         ckeys = self._docs.content_keys()[order]
-        # one node per content: the first copy in url order (np.unique's first occurrence in `order`)
-        _, first, group = np.unique(ckeys, return_index=True, return_inverse=True)
-        by_first = np.argsort(first)
-        reps = first[by_first]
+        reps, rep_of = _first_of_each(ckeys)  # one node per content: its first copy in url order
         m = len(reps)
-        rep_of = np.empty(m, dtype=np.int64)
-        rep_of[by_first] = np.arange(m)
-        rep_of = rep_of[group]  # each document's content, as a position in `reps`
         rep_rows = order[reps]
         is_rep = np.zeros(len(order), dtype=bool)
         is_rep[rep_rows] = True
@@ -155,20 +149,16 @@ class Deduplicator:
 
         # candidates: this run's contents among themselves, then against committed documents
         near_a, near_b, _ = shared_key_pairs(keys.ravel(), np.repeat(np.arange(m), cfg.near_bands), m)
-        story_a, story_b, shared = shared_key_pairs(indexed_flat, np.repeat(np.arange(m), index_sizes), m)
         # one shared value is chance: candidates need story_min_shared of them
-        strong = shared >= cfg.story_min_shared
-        story_a, story_b = story_a[strong], story_b[strong]
+        by_value = np.argsort(indexed_flat, kind="stable")
+        story_a, story_b, _ = strong_pairs(
+            indexed_flat, index_sizes, indexed_flat[by_value], np.repeat(np.arange(m), index_sizes)[by_value], m,
+            cfg.story_min_shared, same_set=True,
+        )
         q_near, ids_near = self.index.near_candidates(keys) if m else (np.empty(0, np.int64), [])
         q_story, ids_story, _ = self.index.story_candidates(indexed, cfg.story_min_shared) if m else (np.empty(0, np.int64), [], None)
         records = self.index.fetch(sorted(set(ids_near) | set(ids_story)))
-        # committed copies of one content: the earliest-ingested stands for them all
-        earliest: dict[int, StoredDoc] = {}
-        for rec in records.values():
-            held = earliest.get(rec.content_key)
-            if held is None or (rec.run_seq, rec.rank, rec.doc_id) < (held.run_seq, held.rank, held.doc_id):
-                earliest[rec.content_key] = rec
-        earlier = sorted(earliest.values(), key=lambda rec: rec.doc_id)
+        earlier = _earliest_of_each_content(records.values())
         slot = {rec.content_key: m + i for i, rec in enumerate(earlier)}
         earlier_node = {doc_id: slot[rec.content_key] for doc_id, rec in records.items()}
         # a content this run shares with the index is that committed document's node
@@ -283,6 +273,26 @@ class Deduplicator:
         self.index.commit(self._run_seq, records, self._run_df)
         self.stats["dedup/committed"] += len(records)
         self._run_seq, self._docs = None, None
+
+
+def _first_of_each(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of the first occurrence of each distinct key, ascending, and each position's key as an index
+    into them."""
+    _, first, group = np.unique(keys, return_index=True, return_inverse=True)
+    by_first = np.argsort(first)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[by_first] = np.arange(len(first))
+    return first[by_first], rank[group]
+
+
+def _earliest_of_each_content(records) -> list[StoredDoc]:
+    """Committed copies of one content: the earliest-ingested stands for them all (sorted by doc_id)."""
+    earliest: dict[int, StoredDoc] = {}
+    for rec in records:
+        held = earliest.get(rec.content_key)
+        if held is None or (rec.run_seq, rec.rank, rec.doc_id) < (held.run_seq, held.rank, held.doc_id):
+            earliest[rec.content_key] = rec
+    return sorted(earliest.values(), key=lambda rec: rec.doc_id)
 
 
 def _flagged(a, b, flagged, sim, kind):

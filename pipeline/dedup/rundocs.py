@@ -38,19 +38,20 @@ class RunDocs:
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self._rows
 
-    def add(self, doc_id: str, url: str, content_key: int, near: np.ndarray, shingles: np.ndarray) -> None:
-        if len(near) != self.num_perm:
-            raise ValueError(f"MinHash of {doc_id} has {len(near)} values, the index uses {self.num_perm}")
+    def add(self, doc_id: str, url: str, content_key: int, near, shingles) -> None:
+        """`near` and `shingles`: uint32 values, as bytes (a `DocSignature`'s fields) or a uint32 array."""
+        near, shingles = memoryview(near).cast("B"), memoryview(shingles).cast("B")
+        if len(near) != 4 * self.num_perm:
+            raise ValueError(f"MinHash of {doc_id} has {len(near) // 4} values, the index uses {self.num_perm}")
         self._rows[doc_id] = len(self.ids)
         self.ids.append(doc_id)
         self.urls.append(url)
         self._content_keys.append(content_key)
-        self._near += np.ascontiguousarray(near, dtype=np.uint32).tobytes()
-        values = np.ascontiguousarray(shingles, dtype=np.uint32)
-        self._shingles.write(values.tobytes())
+        self._near += near
+        self._shingles.write(shingles)
         self._starts.append(self._end)
-        self._lengths.append(len(values))
-        self._end += len(values)
+        self._lengths.append(len(shingles) // 4)
+        self._end += len(shingles) // 4
 
     def url_order(self) -> np.ndarray:
         """Rows sorted by (url, doc_id): the order every decision of the run is taken in."""
@@ -66,8 +67,10 @@ class RunDocs:
     def count_shingles(self, rows: np.ndarray, df: DocFreq) -> None:
         """Count the story shingles of the selected `rows` (a mask over rows) into `df`, one document each."""
         for first, lengths, values in self._blocks():
-            owner = np.repeat(np.arange(len(lengths)), lengths)
-            df.add_values(values[rows[first + owner]], int(rows[first : first + len(lengths)].sum()))
+            selected = rows[first : first + len(lengths)]
+            if not selected.all():
+                values = values[np.repeat(selected, lengths)]
+            df.add_values(values, int(selected.sum()))
 
     def story_sketches(self, rows: np.ndarray, keep: Callable[[np.ndarray], np.ndarray], k: int) -> tuple[np.ndarray, np.ndarray]:
         """Bottom-k sketches of the selected `rows` (empty for the others) as (values, offsets by row): each
@@ -78,13 +81,12 @@ class RunDocs:
         """
         parts, counts = [], []
         for first, lengths, values in self._blocks():
-            owner = np.repeat(np.arange(len(lengths)), lengths)
-            wanted = keep(values) & rows[first + owner]
-            owner, values = owner[wanted], values[wanted]
-            rank = np.arange(len(owner)) - np.searchsorted(owner, owner, "left")  # owners ascend within a block
-            owner, values = owner[rank < k], values[rank < k]
-            parts.append(values)
-            counts.append(np.bincount(owner, minlength=len(lengths)))
+            wanted = keep(values) & np.repeat(rows[first : first + len(lengths)], lengths)
+            owner = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)[wanted]
+            kept = np.bincount(owner, minlength=len(lengths))
+            rank = np.arange(len(owner)) - np.repeat(np.cumsum(kept) - kept, kept)  # position within its document
+            parts.append(values[wanted][rank < k])
+            counts.append(np.minimum(kept, k))
         sizes = np.concatenate(counts) if counts else np.empty(0, np.int64)
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
         return (np.concatenate(parts) if parts else np.empty(0, np.uint32)), offsets

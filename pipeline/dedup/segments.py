@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.dedup.pairs import expand_ranges
+from pipeline.dedup.pairs import expand_ranges, strong_pairs
 from pipeline.dedup.records import Rep, StoredDoc, band_keys
 
 logger = logging.getLogger(__name__)
@@ -150,13 +150,11 @@ class Columns:
         code = np.unique(query * max(1, len(self)) + rows)
         return code // max(1, len(self)), code % max(1, len(self))
 
-    def story_rows(self, values: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(query, row, shared) for every row holding at least one of the indexed values of query `values[query]`."""
+    def story_rows(self, values: list[np.ndarray], min_shared: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(query, row, shared) for every row holding at least `min_shared` of the indexed values of query `values[query]`."""
         lengths = np.array([len(v) for v in values], dtype=np.int64)
         flat = np.concatenate(values) if len(values) else np.empty(0, np.uint32)
-        query, rows = _lookup(self.story_keys, self.story_key_rows, flat, np.repeat(np.arange(len(values)), lengths))
-        code, shared = np.unique(query * max(1, len(self)) + rows, return_counts=True)
-        return code // max(1, len(self)), code % max(1, len(self)), shared
+        return strong_pairs(flat, lengths, self.story_keys, self.story_key_rows, len(self), min_shared)
 
     def record(self, row: int) -> StoredDoc:
         a = self.a
