@@ -16,7 +16,7 @@ import numpy as np
 
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.index import DedupIndex
-from pipeline.dedup.pairs import expand_ranges, near_similarity, shared_key_pairs, sketch_similarity, strong_pairs
+from pipeline.dedup.pairs import expand_ranges, near_similarity, sketch_similarity, strong_pairs
 from pipeline.dedup.records import DocFreq, Rep, StoredDoc, band_keys, content_key
 from pipeline.dedup.rundocs import RunDocs
 from pipeline.dedup.segments import low_bits
@@ -148,7 +148,10 @@ class Deduplicator:
         indexed = np.split(indexed_flat, np.cumsum(index_sizes)[:-1]) if m else []
 
         # candidates: this run's contents among themselves, then against committed documents
-        near_a, near_b, _ = shared_key_pairs(keys.ravel(), np.repeat(np.arange(m), cfg.near_bands), m)
+        by_key = np.argsort(keys.ravel(), kind="stable")
+        near_a, near_b, _ = strong_pairs(
+            keys.ravel(), np.full(m, cfg.near_bands), keys.ravel()[by_key], by_key // cfg.near_bands, m, 1, same_set=True
+        )
         # one shared value is chance: candidates need story_min_shared of them
         by_value = np.argsort(indexed_flat, kind="stable")
         story_a, story_b, _ = strong_pairs(

@@ -19,31 +19,6 @@ def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(ends - lengths, lengths) + np.repeat(np.asarray(starts, dtype=np.int64), lengths)
 
 
-def shared_key_pairs(keys: np.ndarray, owners: np.ndarray, n_owners: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pairs (a < b) of owners holding an equal key, with the number of keys they share.
-
-    `keys[i]` belongs to `owners[i]`; an owner holds each key at most once. Groups of equal keys are
-    walked by distance in the sorted order, so the cost is the number of pairs, not owners squared.
-    """
-    if len(keys) < 2:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, empty
-    order = np.argsort(keys, kind="stable")
-    keys, owners = keys[order], owners[order].astype(np.int64)
-    codes = []
-    for d in range(1, len(keys)):
-        equal = keys[d:] == keys[:-d]
-        if not equal.any():
-            break  # sorted: no equal keys at distance d means none further apart either
-        a, b = owners[:-d][equal], owners[d:][equal]
-        codes.append(np.minimum(a, b) * n_owners + np.maximum(a, b))
-    if not codes:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, empty
-    code, count = np.unique(np.concatenate(codes), return_counts=True)
-    return code // n_owners, code % n_owners, count
-
-
 def strong_pairs(
     query_keys: np.ndarray, query_lengths: np.ndarray, sorted_keys: np.ndarray, key_rows: np.ndarray, n_rows: int,
     min_shared: int, *, same_set: bool = False,
@@ -98,8 +73,7 @@ def sketch_similarity(
     first[1:] = key[1:] != key[:-1]
     key, both = key[first], both[first]
     group = (key >> np.uint64(32)).astype(np.int64)
-    per_pair = np.bincount(group, minlength=len(a))
-    rank = np.arange(len(key)) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)  # group ascends
+    rank = expand_ranges(np.zeros(len(a)), np.bincount(group, minlength=len(a)))  # position in its pair; group ascends
     within = rank < k
     inter = np.bincount(group[within & both], minlength=len(a))
     union = np.bincount(group[within], minlength=len(a))

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from pipeline.dedup.pairs import expand_ranges
 from pipeline.dedup.records import DocFreq
 
 
@@ -84,7 +85,7 @@ class RunDocs:
             wanted = keep(values) & np.repeat(rows[first : first + len(lengths)], lengths)
             owner = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)[wanted]
             kept = np.bincount(owner, minlength=len(lengths))
-            rank = np.arange(len(owner)) - np.repeat(np.cumsum(kept) - kept, kept)  # position within its document
+            rank = expand_ranges(np.zeros(len(kept)), kept)  # position within its document
             parts.append(values[wanted][rank < k])
             counts.append(np.minimum(kept, k))
         sizes = np.concatenate(counts) if counts else np.empty(0, np.int64)
