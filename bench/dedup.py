@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from pipeline.dedup import Deduplicator, compute_signature, load_config, make_doc_id, open_index  # noqa: E402
-from pipeline.extract.normalize import normalize_for_matching, tokenize  # noqa: E402
+from pipeline.text.normalize import normalize_for_matching, tokenize  # noqa: E402
 from pipeline.lake.store import LocalStore  # noqa: E402
 
 logger = logging.getLogger("bench.dedup")

@@ -79,7 +79,7 @@ def justext_on_dump(dump: str, language: str | None) -> str:
 
     import justext
 
-    from pipeline.extract.language import _JUSTEXT_NAMES
+    from pipeline.text.language import _JUSTEXT_NAMES
 
     stoplist = justext.get_stoplist(_JUSTEXT_NAMES.get(language or "en", "English"))
     page = "<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in dump.splitlines() if line.strip()) + "</body></html>"
@@ -95,7 +95,7 @@ def _safe(fn, *args, **kwargs):
 
 def run_page(folder: str) -> dict:
     """All systems on one development page: shingle counts and metadata checks per system."""
-    from pipeline.extract.language import detect_language
+    from pipeline.text.language import detect_language
 
     path = Path(folder)
     html = (path / "source.html").read_text(encoding="utf-8", errors="replace")

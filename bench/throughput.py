@@ -150,7 +150,7 @@ def component_costs() -> None:
     from pipeline.extract import decode
     from pipeline.extract.byline import extract_author
     from pipeline.extract.html import html_to_text
-    from pipeline.extract.langid import identifier
+    from pipeline.text.langid import identifier
 
     raws = [(page / "source.html").read_bytes() for page in real_site_pages()]
     trees = [load_html(raw) for raw in raws]

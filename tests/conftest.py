@@ -1,13 +1,17 @@
-"""Fixtures shared by every room's tests: real servers on loopback, started once per session."""
+"""Fixtures shared by every room's tests: real servers on loopback, started once per session, and the seeds."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.servers import start_redis
+
+ROOT = Path(__file__).resolve().parents[1]
+RESOURCES = ROOT / "tests" / "resources"
 
 
 @pytest.fixture(scope="session")
@@ -18,3 +22,14 @@ def redis_url(tmp_path_factory):
     server = start_redis(tmp_path_factory.mktemp("redis"))
     yield server.url
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def seeds_gold() -> dict:
+    """The hand annotation of the seed dumps, by file name."""
+    return json.loads((RESOURCES / "seeds_gold.json").read_text(encoding="utf-8"))["documents"]
+
+
+@pytest.fixture(scope="session")
+def seed_bytes(seeds_gold) -> dict[str, bytes]:
+    return {name: (ROOT / "seeds" / name).read_bytes() for name in sorted(seeds_gold)}

@@ -1,4 +1,4 @@
-"""Compiled inner loops (numba, cached on disk): code-point scan, vocabulary probe, n-grams, MinHash, count-min.
+"""Compiled inner loops of dedup (numba, cached on disk): n-grams, MinHash, count-min, shared-value counts.
 
 Each kernel computes exactly what the numpy code it replaced did (tests compare them with datasketch,
 the regex tokenizer, str.split and the numpy formulations); they exist because these loops are one pass
@@ -13,6 +13,8 @@ import logging
 
 import numba
 import numpy as np
+
+from pipeline.text.kernels import fmix64
 
 logger = logging.getLogger(__name__)
 
@@ -41,114 +43,6 @@ def minhash_affine32(values: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.n
             if v < m:
                 m = v
         out[i] = m
-
-
-@numba.njit(cache=True, nogil=True)
-def probe(keys: np.ndarray, mask: int, h: np.ndarray, slot: np.ndarray) -> bool:
-    """Linear-probe slot of each hash in an open-addressing table (its slot, or the empty slot it would take);
-    returns whether all hashes were found."""
-    everything = True
-    m = np.uint64(mask)
-    for i in range(h.shape[0]):
-        k = h[i]
-        s = k & m
-        while True:
-            held = keys[s]
-            if held == k:
-                break
-            if held == 0:
-                everything = False
-                break
-            s = (s + np.uint64(1)) & m
-        slot[i] = s
-    return everything
-
-
-@numba.njit(cache=True, nogil=True)
-def _fmix64(h: np.uint64) -> np.uint64:
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    return h ^ (h >> np.uint64(33))
-
-
-@numba.njit(cache=True, nogil=True)
-def scan(cp: np.ndarray, classes: np.ndarray, spaces: np.ndarray, p_inv: np.uint64, mix: np.uint64, want_utf8: bool):
-    """One pass over the code points of a normalized text.
-
-    Tokens: maximal runs of word characters (class 1) and single CJK/Thai characters (class 2), each hashed
-    as fmix64(sum(cp[s + k] * p_inv**k) ^ (length * mix)) modulo 2**64 (position-independent).
-    With `want_utf8`, also the UTF-8 bytes of the text with whitespace collapsed like `" ".join(text.split())`
-    (what the content hash is taken of). Returns (starts, ends, hashes, unspaced, utf8, utf8_len, surrogate).
-    """
-    n = cp.shape[0]
-    starts = np.empty(n, dtype=np.int64)
-    ends = np.empty(n, dtype=np.int64)
-    hashes = np.empty(n, dtype=np.uint64)
-    utf8 = np.empty(4 * n if want_utf8 else 0, dtype=np.uint8)
-    t = 0
-    unspaced = 0
-    run = -1
-    h = np.uint64(0)
-    pw = np.uint64(1)
-    u = 0
-    pending = False
-    surrogate = False
-    for i in range(n):
-        c = cp[i]
-        k = classes[c]
-        if k == 1:
-            if run < 0:
-                run = i
-                h = np.uint64(0)
-                pw = np.uint64(1)
-            h += np.uint64(c) * pw
-            pw *= p_inv
-        else:
-            if run >= 0:
-                starts[t], ends[t] = run, i
-                hashes[t] = _fmix64(h ^ (np.uint64(i - run) * mix))
-                t += 1
-                run = -1
-            if k == 2:
-                unspaced += 1
-                starts[t], ends[t] = i, i + 1
-                hashes[t] = _fmix64(np.uint64(c) ^ mix)
-                t += 1
-        if want_utf8:
-            if spaces[c]:
-                pending = u > 0
-                continue
-            if pending:
-                utf8[u] = 32
-                u += 1
-                pending = False
-            if c < 0x80:
-                utf8[u] = c
-                u += 1
-            elif c < 0x800:
-                utf8[u] = 0xC0 | (c >> 6)
-                utf8[u + 1] = 0x80 | (c & 0x3F)
-                u += 2
-            elif c < 0x10000:
-                if 0xD800 <= c <= 0xDFFF:
-                    surrogate = True  # not encodable: the caller falls back to str.encode, which raises
-                utf8[u] = 0xE0 | (c >> 12)
-                utf8[u + 1] = 0x80 | ((c >> 6) & 0x3F)
-                utf8[u + 2] = 0x80 | (c & 0x3F)
-                u += 3
-            else:
-                utf8[u] = 0xF0 | (c >> 18)
-                utf8[u + 1] = 0x80 | ((c >> 12) & 0x3F)
-                utf8[u + 2] = 0x80 | ((c >> 6) & 0x3F)
-                utf8[u + 3] = 0x80 | (c & 0x3F)
-                u += 4
-    if run >= 0:
-        starts[t], ends[t] = run, n
-        hashes[t] = _fmix64(h ^ (np.uint64(n - run) * mix))
-        t += 1
-    return starts[:t], ends[:t], hashes[:t], unspaced, utf8, u, surrogate
 
 
 @numba.njit(cache=True, nogil=True)
@@ -190,7 +84,7 @@ def ngrams32(token_hashes: np.ndarray, n: int, mix: np.uint64) -> np.ndarray:
         h = token_hashes[i]
         for j in range(1, n):
             h = h * mix + token_hashes[i + j]
-        out[i] = np.uint32(_fmix64(h) >> np.uint64(32))
+        out[i] = np.uint32(fmix64(h) >> np.uint64(32))
     return out
 
 

@@ -11,9 +11,9 @@ import logging
 
 import numpy as np
 
-from pipeline.dedup.tokens import Tokens, Vocabulary
-from pipeline.extract.language import frequent_words
-from pipeline.extract.normalize import normalize_for_matching
+from pipeline.text.tokens import Tokens, Vocabulary
+from pipeline.text.language import frequent_words
+from pipeline.text.normalize import normalize_for_matching
 
 logger = logging.getLogger(__name__)
 

@@ -15,10 +15,10 @@ import numpy as np
 
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.shingles import shingle
-from pipeline.extract.language import detect_language
-from pipeline.dedup.tokens import Tokens
+from pipeline.text.language import detect_language
+from pipeline.text.tokens import Tokens
 from pipeline.errors import Rejected
-from pipeline.extract.normalize import normalize_for_matching
+from pipeline.text.normalize import normalize_for_matching
 
 logger = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from pipeline.extract.html import (
     parse_date,
     trafilatura_body,
 )
-from pipeline.extract.language import detect_language
-from pipeline.extract.normalize import tokenize
+from pipeline.text.language import detect_language
+from pipeline.text.normalize import tokenize
 from pipeline.extract.templates import SiteTemplates
 from pipeline.extract.text import extract_dump
 

@@ -6,7 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from pipeline.extract.normalize import normalize_for_matching, tokenize
+from pipeline.text.normalize import normalize_for_matching, tokenize
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 from pipeline.extract.blocks import Block
 from pipeline.extract.config import ExtractConfig
-from pipeline.extract.language import stopwords, word_rarity
+from pipeline.text.language import stopwords, word_rarity
 
 logger = logging.getLogger(__name__)
 

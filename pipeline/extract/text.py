@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pipeline.extract.blocks import Block, split_blocks
 from pipeline.extract.config import ExtractConfig
-from pipeline.extract.language import detect_language, stopwords
+from pipeline.text.language import detect_language, stopwords
 from pipeline.extract.meta import find_author, find_date, pick_title
 
 logger = logging.getLogger(__name__)

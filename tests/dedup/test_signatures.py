@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from pipeline.dedup import DedupConfig, compute_signature, content_hash, make_doc_id
 from pipeline.dedup.shingles import ngram_hashes, shingle
 from pipeline.dedup.signatures import minhash, permutations, sketch_jaccard
-from pipeline.dedup.tokens import _MIX, _P, Tokens, spaces
+from pipeline.text.tokens import _MIX, _P, Tokens, spaces
 from pipeline.errors import Rejected
-from pipeline.extract.normalize import normalize_for_matching, tokenize
+from pipeline.text.normalize import normalize_for_matching, tokenize
 
 
 def test_identity_follows_architecture_definitions(seed_bodies):

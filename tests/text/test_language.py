@@ -7,9 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.extract import extract_text
-from pipeline.extract.langid import identifier
-from pipeline.extract.language import detect_language, stopwords
-from pipeline.extract.normalize import normalize_for_matching
+from pipeline.text.langid import identifier
+from pipeline.text.language import detect_language, stopwords
+from pipeline.text.normalize import normalize_for_matching
 
 ENGLISH = ("The committee met on Thursday and agreed that the new rules would take effect next spring, "
            "after a long debate about what they would cost the small businesses of the region.")

@@ -4,7 +4,7 @@ py3langid feeds the UTF-8 bytes of a text through its tokenizer automaton in a P
 (`py3langid.langid.visit_counts`, ~0.25 µs a byte): three quarters of the ~2 ms an article's
 language costs. `CompiledIdentifier` replaces only that walk; encoding, scoring and the decision stay
 the library's own, fed the same feature counts in the same order, so the scores are identical
-(`tests/extract/test_language.py` compares the two on real and generated text).
+(`tests/text/test_language.py` compares the two on real and generated text).
 """
 
 from __future__ import annotations

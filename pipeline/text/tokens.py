@@ -59,7 +59,7 @@ class Tokens:
     __slots__ = ("hashes", "starts", "ends", "unspaced_chars", "collapsed_utf8")
 
     def __init__(self, text: str, collapse: bool = False) -> None:
-        from pipeline.dedup.kernels import scan
+        from pipeline.text.kernels import scan
 
         cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         self.starts, self.ends, self.hashes, self.unspaced_chars, utf8, size, surrogate = scan(
@@ -95,7 +95,7 @@ class Vocabulary:
 
     def _slots(self, h: np.ndarray) -> tuple[np.ndarray, bool]:
         """Slot of each hash and whether all are stored (else a missing hash's slot is the empty one it would go to)."""
-        from pipeline.dedup.kernels import probe
+        from pipeline.text.kernels import probe
 
         slot = np.empty(len(h), dtype=np.int64)
         return slot, probe(self.keys, self.mask, h, slot)

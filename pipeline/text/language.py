@@ -6,7 +6,7 @@ import functools
 import logging
 import re
 
-from pipeline.extract.normalize import normalize_for_matching, tokenize
+from pipeline.text.normalize import normalize_for_matching, tokenize
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def detect_language(text: str, min_chars: int = 20, sample_chars: int = 20000) -
     sample = text[:sample_chars]
     if len(_LETTER.findall(sample)) < min_chars:
         return None
-    from pipeline.extract.langid import identifier
+    from pipeline.text.langid import identifier
 
     code, _score = identifier().classify(sample)
     return code or None
