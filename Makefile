@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LAKE ?= ./lake
 
-.PHONY: install demo test bench servers clean
+.PHONY: install demo test bench reliability servers clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,10 @@ bench: install
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/throughput.py
+
+# The fault classes of docs/reliability.md, more trials than `make test` runs; rewrites its table.
+reliability: install servers
+	$(BIN)/python bench/reliability.py --trials 20
 
 clean:
 	rm -rf $(LAKE) .newsdedup-spool
