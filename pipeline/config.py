@@ -15,7 +15,10 @@ import yaml
 
 T = TypeVar("T")
 
-DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+# An installed package carries the top-level configs/ as pipeline/_configs (setup.py maps it in).
+PACKAGED_CONFIG_DIR = Path(__file__).resolve().parent / "_configs"
+CHECKOUT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+DEFAULT_CONFIG_DIR = PACKAGED_CONFIG_DIR if PACKAGED_CONFIG_DIR.is_dir() else CHECKOUT_CONFIG_DIR
 
 
 class ConfigError(ValueError):
