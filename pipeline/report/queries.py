@@ -6,7 +6,7 @@ bounded (top N, per-run or per-source rows), never whole tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 
 from pipeline.report.drift import Profile
 from pipeline.report.lakeview import LakeView
@@ -187,11 +187,13 @@ def run_links(lake: LakeView, run_id: str, limit: int = 200) -> dict:
     return {"run_id": run_id, "kinds": kinds, "links": shown}
 
 
-def articles_listing(lake: LakeView) -> list[dict]:
-    """Every article (for `summary --articles`): the small columns and the body length, by url."""
-    return lake.rows(
-        """SELECT doc_id, url, title, language, length(text) AS chars, run_id FROM articles ORDER BY url, doc_id"""
-    )
+def articles_listing(lake: LakeView, batch: int = 10_000) -> Iterator[dict]:
+    """Every article (for `summary --articles`), by url: the small columns and the body length, streamed."""
+    cursor = lake.execute("SELECT doc_id, url, title, language, length(text) AS chars, run_id FROM articles ORDER BY url, doc_id")
+    names = [d[0] for d in cursor.description]
+    while rows := cursor.fetchmany(batch):
+        for row in rows:
+            yield dict(zip(names, row, strict=True))
 
 
 def all_links(lake: LakeView) -> list[dict]:

@@ -90,10 +90,9 @@ def print_overview(data: dict, out: TextIO) -> None:
 def print_articles(lake: LakeView, out: TextIO, as_json: bool) -> None:
     """One line per article and per link (JSON: one object per line), then how to read the lake."""
     names: dict[str, str] = {}
-    rows = queries.articles_listing(lake)
     if not as_json:
-        print(f"{len(rows)} article(s) in {lake.uri}", file=out)
-    for row in rows:
+        print(f"{lake.value('SELECT count(*) FROM articles')} article(s) in {lake.uri}", file=out)
+    for row in queries.articles_listing(lake):
         names[row["doc_id"]] = display_name(row["url"])
         if as_json:
             print(json.dumps({"type": "article", **row}, ensure_ascii=False, default=str), file=out)

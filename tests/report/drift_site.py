@@ -3,8 +3,9 @@
 `--layout plain` serves articles as most sites do (`<article>` with a heading, byline, date and
 metadata); `--layout wrapped` is the same site after a redesign that moved the article into a JSON
 island rendered by a script, with only a standfirst left in the HTML and no metadata: pages still
-download fine, but extraction finds a sentence where the article was. Bodies are real article text (tests/resources/site/texts_en.json); `--first`/`--count` pick
-which articles an edition serves, so two runs fetch different URLs of the same source.
+download fine, but extraction finds a sentence where the article was. Bodies are real article text
+(tests/resources/site/texts_en.json); `--first`/`--count` pick which articles an edition serves, so
+two runs fetch different URLs of the same source.
 
     python tests/report/drift_site.py --layout plain --first 0 --count 20
 """
