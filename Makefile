@@ -18,11 +18,14 @@ $(STAMP): pyproject.toml setup.py
 install: $(STAMP)
 
 # Tests start their own servers on free loopback ports: SeaweedFS and moto come from PyPI (dev extra),
-# redis-server from Debian's packages.
+# redis-server and chromium (the report's browser test) from Debian's packages.
 servers:
 	@command -v redis-server >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
 	  else echo "redis-server missing: run 'sudo apt-get install redis-server' (Redis tests are skipped without it)"; fi; }
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: run 'sudo apt-get install chromium' (the report's browser test is skipped without it)"; fi; }
 
 demo: install
 	$(BIN)/scrapy crawl files -s LAKE_URI=$(LAKE) -s LOG_LEVEL=WARNING

@@ -1,6 +1,7 @@
-"""The `newsdedup` command: look into a lake (`summary`) and maintain it (`compact`).
+"""The `newsdedup` command: look into a lake (`summary`, `report`) and maintain it (`compact`).
 
-    newsdedup summary --lake ./lake
+    newsdedup summary --lake ./lake                      # short overview; --articles, --format json
+    newsdedup report --lake s3://bucket/news --out report.html
     newsdedup compact --lake s3://bucket/news --dataset articles --partition ingest_date=2024-05-01
 """
 
@@ -8,108 +9,66 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from importlib.metadata import PackageNotFoundError, version
 
 from pipeline.config import ConfigError, load_section
 from pipeline.lake.compact import compact_partition
 from pipeline.lake.config import LakeConfig
-from pipeline.lake.read import open_dataset
 from pipeline.lake.schema import PARTITION_KEY, SCHEMAS
 from pipeline.lake.store import LakeUnavailable, open_store
 
 logger = logging.getLogger(__name__)
 
-
-def display_name(url: str) -> str:
-    """The file name of a file:// URL (what the user put in the folder), else the URL itself."""
-    parts = urlsplit(url)
-    if parts.scheme == "file":
-        return unquote(parts.path.rsplit("/", 1)[-1]) or url
-    return url
+# What a process killed by SIGPIPE returns in a shell: `newsdedup summary | head` ends like `yes | head`.
+BROKEN_PIPE_EXIT = 128 + 13
 
 
-def summary(lake: str, out=None) -> None:
-    """One line per article and per link, then how to read the lake with DuckDB and pandas."""
-    out = out or sys.stdout
-    columns = ["doc_id", "url", "title", "language", "text"]
-    articles = open_dataset(lake, "articles").to_table(columns=columns).sort_by("url")
-    names: dict[str, str] = {}
-    print(f"{articles.num_rows} article(s) in {lake}", file=out)
-    for doc_id, url, title, language, text in zip(*(articles[c].to_pylist() for c in columns), strict=True):
-        names[doc_id] = display_name(url)
-        print(f"  {names[doc_id]}  | {title or '(no title)'} | {language or '?'} | {len(text or '')} chars", file=out)
-    links = open_dataset(lake, "links").to_table(columns=["doc_id", "other_doc_id", "kind", "similarity"])
-    print(f"{links.num_rows} link(s)", file=out)
-    shown = []
-    for row in links.to_pylist():
-        # A link is symmetric: show the pair in name order, so the output does not depend on arrival order.
-        a, b = sorted((names.get(row["doc_id"], row["doc_id"]), names.get(row["other_doc_id"], row["other_doc_id"])))
-        shown.append((row["kind"], a, b, row["similarity"]))
-    for kind, a, b, similarity in sorted(shown):
-        print(f"  {a} <-> {b}  {kind}  similarity={similarity:.3f}", file=out)
-    rejects = open_dataset(lake, "rejects").count_rows()
-    if rejects:
-        print(f"{rejects} reject(s): see {lake.rstrip('/')}/rejects", file=out)
-    for line in reading_examples(lake):
-        print(line, file=out)
-
-
-def _python() -> str:
-    """This interpreter, as the user can type it (it has duckdb and pandas when installed with the dev extra)."""
+def package_version() -> str:
     try:
-        return str(Path(sys.executable).relative_to(Path.cwd()))
-    except ValueError:
-        return sys.executable
+        return version("newsdedup")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown"
 
 
-def reading_examples(lake: str) -> list[str]:
-    """One-line DuckDB and pandas examples for this lake."""
-    python = _python()
-    if lake.startswith("s3://"):
-        path = lake[len("s3://") :].rstrip("/")
-        s3 = "fs.S3FileSystem(endpoint_override=os.environ.get('AWS_ENDPOINT_URL'))"
-        return [
-            "Read it (with the same AWS_* environment as the crawl):",
-            f"  DuckDB: {python} -c \"import os, duckdb, pyarrow.dataset as ds, pyarrow.fs as fs; "
-            f"a = ds.dataset('{path}/articles', filesystem={s3}, partitioning='hive'); "
-            "print(duckdb.sql('SELECT title, language FROM a WHERE near_dup_of IS NULL'))\"",
-            f"  pandas: {python} -c \"import os, pandas as pd, pyarrow.fs as fs; "
-            f"print(pd.read_parquet('{path}/articles', filesystem={s3})[['title', 'language']])\"",
-        ]
-    return [
-        "Read it:",
-        f"  DuckDB: {python} -c \"import duckdb; print(duckdb.sql(\\\"SELECT title, language FROM "
-        f"read_parquet('{lake.rstrip('/')}/articles/*/*.parquet', hive_partitioning=true) "
-        "WHERE near_dup_of IS NULL\\\"))\"",
-        f"  pandas: {python} -c \"import pandas as pd; "
-        f"print(pd.read_parquet('{lake.rstrip('/')}/articles')[['title', 'language']])\"",
-    ]
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="newsdedup", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
-    show = commands.add_parser("summary", help="print the lake's articles and links")
-    show.add_argument("--lake", required=True, help="lake URI: a folder or s3://bucket/prefix")
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="newsdedup", description=__doc__.splitlines()[0])
+    root.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
+    root.add_argument("-v", "--verbose", action="store_true")
+    commands = root.add_subparsers(dest="command", required=True)
+    lake_help = "lake URI: a folder or s3://bucket/prefix (S3 credentials and AWS_ENDPOINT_URL from the environment)"
+    show = commands.add_parser("summary", help="print a short overview of the lake")
+    show.add_argument("--lake", required=True, help=lake_help)
+    show.add_argument("--articles", action="store_true", help="one line per article and per link instead")
+    show.add_argument("--format", choices=("text", "json"), default="text")
+    report = commands.add_parser("report", help="write one self-contained HTML report of the lake")
+    report.add_argument("--lake", required=True, help=lake_help)
+    report.add_argument("--out", required=True, help="the HTML file to write")
     compact = commands.add_parser("compact", help="rewrite one partition's small files into few large ones")
-    compact.add_argument("--lake", required=True)
+    compact.add_argument("--lake", required=True, help=lake_help)
     compact.add_argument("--dataset", required=True, choices=sorted(SCHEMAS))
     compact.add_argument("--partition", required=True, help=f"{PARTITION_KEY}=YYYY-MM-DD")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
-    try:
-        if args.command == "summary":
-            summary(args.lake)
-            return 0
-        config = load_section(LakeConfig, "lake.yaml")
-        manifest = compact_partition(open_store(args.lake, config), args.dataset, args.partition, config)
-    except (LakeUnavailable, ConfigError, ValueError, OSError) as exc:
-        print(f"newsdedup {args.command}: {exc}", file=sys.stderr)
-        return 1
+    return root
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "summary":
+        from pipeline.report.summary import summary
+
+        summary(args.lake, articles=args.articles, as_json=args.format == "json")
+        return 0
+    if args.command == "report":
+        from pipeline.report.html import write_report
+
+        data = write_report(args.lake, args.out)
+        alerts = len(data["drift"])
+        print(f"{args.out}: {os.path.getsize(args.out) / 1024:,.0f} KiB, {data['overview']['articles']:,} articles, "
+              f"{len(data['runs'])} run(s){f', {alerts} drift alert(s)' if alerts else ''}")
+        return 0
+    config = load_section(LakeConfig, "lake.yaml")
+    manifest = compact_partition(open_store(args.lake, config), args.dataset, args.partition, config)
     if manifest is None:
         print(f"{args.dataset}/{args.partition}: nothing to compact")
     else:
@@ -118,6 +77,23 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{manifest['rows'][args.dataset]} rows unchanged (manifest _runs/{manifest['run_id']}.json)"
         )
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        code = run(args)
+        sys.stdout.flush()  # inside the try: a reader that went away is seen here, not at exit
+        return code
+    except BrokenPipeError:
+        # The reader (`head`, `less` quit early) has what it wanted. Point stdout at /dev/null so the
+        # interpreter's final flush does not raise again, and end quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE_EXIT
+    except (LakeUnavailable, ConfigError, ValueError, OSError) as exc:
+        print(f"newsdedup {args.command}: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

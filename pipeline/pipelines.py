@@ -70,6 +70,8 @@ def get_run(crawler) -> IngestRun:
             raise
         run = IngestRun(options, count=crawler.stats.inc_value)
         setattr(crawler, _RUN_ATTR, run)
+        crawler.stats.set_value("newsdedup/run_id", run.run_id)
+        crawler.stats.set_value("newsdedup/lake_uri", options.lake_uri)
     return run
 
 

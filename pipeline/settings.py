@@ -44,8 +44,11 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.logstats.LogStats": None,
     "pipeline.extensions.QueueLogStats": 0,
+    "pipeline.drift_extension.DriftCheck": 400,  # before RunSummary: its alerts reach STATS_FILE
     "pipeline.extensions.RunSummary": 500,
 }
+# A source's figures past the limits of configs/drift.yaml fail the run (exit 1), not only warn.
+DRIFT_FAIL = False
 # Optional path: the run's stats as JSON when the crawl ends (for schedulers and benchmarks).
 STATS_FILE = None
 

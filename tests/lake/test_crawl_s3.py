@@ -68,7 +68,7 @@ def test_seeds_land_in_s3_and_a_rerun_adds_nothing(moto, moto_bucket, tmp_path):
 
     # `newsdedup summary` on the S3 lake: one line per article and link, and reading examples that run.
     shown = subprocess.run(
-        [str(Path(sys.executable).parent / "newsdedup"), "summary", "--lake", lake],
+        [str(Path(sys.executable).parent / "newsdedup"), "summary", "--articles", "--lake", lake],
         env=env, capture_output=True, text=True, check=True,
     ).stdout
     assert "000_3b93ccf9d086253d.txt <-> 002_e29d59dd00f27b6d.txt  same_story" in shown

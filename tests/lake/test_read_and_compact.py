@@ -70,7 +70,7 @@ def test_pyarrow_polars_and_duckdb_read_the_lake_from_s3(moto_bucket, tmp_path):
 def test_summary_prints_articles_links_and_reading_examples(tmp_path, capsys):
     lake = tmp_path / "lake"
     rows = fill(open_store(str(lake)), tmp_path, runs_per_day=1)
-    assert main(["summary", "--lake", str(lake)]) == 0
+    assert main(["summary", "--articles", "--lake", str(lake)]) == 0
     out = capsys.readouterr().out
     assert "6 article(s)" in out and "2 link(s)" in out and "2 reject(s)" in out
     assert f"000_article.txt  | {rows[0]['title']} | ar | {len(rows[0]['text'])} chars" in out
