@@ -48,9 +48,9 @@ class _Walk:
         self.listing.skipped[what] = self.listing.skipped.get(what, 0) + 1
 
     def visit(self, path: Path) -> None:
-        if path.is_symlink() and not self._symlink_allowed(path):
-            return
         try:
+            if stat.S_ISLNK(path.lstat().st_mode) and not self._symlink_allowed(path):
+                return
             info = path.stat()
         except PermissionError as exc:
             return self.reject(path, "permission_denied", f"cannot be looked at: {exc.strerror}")

@@ -48,7 +48,8 @@ def record_end(source: Input, offset: int) -> int:
                         position += len(pending)
                     inflate.decompress(pending, CHUNK)  # output bounded: it is thrown away
                     pending = inflate.unconsumed_tail
-                return position - len(inflate.unused_data) if inflate.eof else offset
+                # a member cut short (in its trailer, as its record was read whole) reaches the end of the file
+                return position - len(inflate.unused_data)
             head = stream.read(CHUNK)
         header_end = head.index(b"\r\n\r\n")
         lines = head[:header_end].split(b"\r\n")
