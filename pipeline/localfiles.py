@@ -36,7 +36,8 @@ def read_stream_limited(stream: BinaryIO, max_bytes: int, gzipped: bool) -> byte
     except (OSError, EOFError, zlib.error) as exc:
         raise _read_error(exc) from exc
     if len(data) > max_bytes:
-        raise Rejected("read", "too_large", f"{'decompressed ' if gzipped else ''}size is over FILES_MAX_BYTES={max_bytes}")
+        what = "decompressed size" if gzipped else "size"
+        raise Rejected("read", "too_large", f"{what} is over FILES_MAX_BYTES={max_bytes}")
     return data
 
 

@@ -54,7 +54,7 @@ Observe = Callable[[str, str], None]  # (source, text dump): the template learne
 
 
 def resolve_root(path: str | Path) -> str | Path:
-    """An ``s3://`` URI as given, a local path made absolute; raises `InputNotFound` for a local path that is not there."""
+    """An ``s3://`` URI as given, a local path made absolute; `InputNotFound` for a local path that is not there."""
     if str(path).startswith("s3://"):
         return str(path)
     root = Path(path).expanduser().resolve()
@@ -101,7 +101,7 @@ def _locked(count: Count) -> Count:
 def items_for(
     root: str | Path, options: SourceOptions, count: Count, observe_text: Observe | None = None
 ) -> Iterator[Article | RejectRecord]:
-    """Every article and reject of the inputs under `root`: first the paths that cannot be read, then each input's items.
+    """Every article and reject under `root`: first the paths that cannot be read, then each input's items.
 
     `observe_text(source, dump)` sees every local text dump before the first item is produced (the
     run's site templates must know them before extraction starts).
@@ -113,7 +113,9 @@ def items_for(
         count(f"files/inputs/{source.kind}", 1)
     for what, n in listing.skipped.items():
         count(f"files/skipped/{what}", n)
-    logger.info("files: %d input(s) and %d path(s) that cannot be read under %s", len(listing.inputs), len(listing.rejects), root)
+    logger.info(
+        "files: %d input(s) and %d path(s) that cannot be read under %s", len(listing.inputs), len(listing.rejects), root
+    )
     if observe_text is not None:
         for dump in text_dumps(listing.inputs, options.max_bytes):
             observe_text("file", dump)

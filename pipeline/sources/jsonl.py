@@ -74,7 +74,8 @@ class JsonlItems:
                     if too_long:
                         _skip_rest_of_line(stream)
                 except (OSError, EOFError, zlib.error) as exc:
-                    yield self._reject(number + 1, "corrupt_input", f"cannot be read ({exc}); the rest of the file is not read")
+                    detail = f"cannot be read ({exc}); the rest of the file is not read"
+                    yield self._reject(number + 1, "corrupt_input", detail)
                     break
                 if not line:
                     break
@@ -93,7 +94,8 @@ class JsonlItems:
         self.count("files/jsonl/inputs/done", 1)
 
     def _reject(self, number: int, reason: str, detail: str, url: str | None = None) -> RejectRecord:
-        return RejectRecord(url or f"{self.source.uri}#line={number}", "read", reason, f"line {number} of {self.source.uri}: {detail}")
+        detail = f"line {number} of {self.source.uri}: {detail}"
+        return RejectRecord(url or f"{self.source.uri}#line={number}", "read", reason, detail)
 
     def _article(self, line: bytes, number: int) -> Article:
         fields = self.fields
@@ -109,7 +111,8 @@ class JsonlItems:
         url = url.strip()
         content, kind = self._content(data)
         if content is None:
-            raise _BadLine("missing_content", f"neither {fields.html!r} nor {fields.text!r} holds a non-empty string", url)
+            detail = f"neither {fields.html!r} nor {fields.text!r} holds a non-empty string"
+            raise _BadLine("missing_content", detail, url)
         encoded = content.encode("utf-8", errors="replace")
         if len(encoded) > self.max_bytes:
             raise _BadLine("too_large", f"{kind} is {len(encoded)} bytes, over FILES_MAX_BYTES={self.max_bytes}", url)

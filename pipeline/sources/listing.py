@@ -59,7 +59,8 @@ class _Walk:
         if stat.S_ISDIR(info.st_mode):
             return self.visit_directory(path, info)
         if not stat.S_ISREG(info.st_mode):
-            return self.reject(path, "not_a_regular_file", f"is {_file_type(info.st_mode)}; only regular files are read")
+            detail = f"is {_file_type(info.st_mode)}; only regular files are read"
+            return self.reject(path, "not_a_regular_file", detail)
         kind = input_kind(path.name)
         if kind is None:
             return self.listing.rejects.append(unsupported(path.as_uri(), path.name))
@@ -93,7 +94,8 @@ class _Walk:
             with os.scandir(path) as entries:
                 names = sorted(entry.name for entry in entries)
         except PermissionError as exc:
-            return self.reject(path, "permission_denied", f"directory cannot be listed ({exc.strerror}): none of its files are read")
+            detail = f"directory cannot be listed ({exc.strerror}): none of its files are read"
+            return self.reject(path, "permission_denied", detail)
         except OSError as exc:
             return self.reject(path, "unreadable", f"directory cannot be listed: {type(exc).__name__}: {exc}")
         for name in names:
@@ -108,5 +110,6 @@ def list_local(root: Path, follow_symlinks: bool = False) -> Listing:
     walk = _Walk(root, follow_symlinks)
     walk.visit(root)
     if walk.listing.skipped.get("hidden"):
-        logger.info("files: skipped %d hidden entries (names starting with a dot) under %s", walk.listing.skipped["hidden"], root)
+        hidden = walk.listing.skipped["hidden"]
+        logger.info("files: skipped %d hidden entries (names starting with a dot) under %s", hidden, root)
     return walk.listing
