@@ -120,13 +120,15 @@ def items_for(
         for dump in text_dumps(listing.inputs, options.max_bytes):
             observe_text("file", dump)
     yield from listing.rejects
-    containers = [source for source in listing.inputs if source.kind in ("warc", "jsonl")]
+    # A local page file is only named here (the worker reads it); everything else is read here, maybe in parallel.
+    named, read_here = [], []
     for source in listing.inputs:
-        if source.kind not in ("warc", "jsonl"):
-            yield from items_of(source, options, count)
-    if options.parallel_inputs == 1 or len(containers) == 1:
-        for source in containers:
+        (named if source.path is not None and source.kind in ("html", "text") else read_here).append(source)
+    for source in named:
+        yield from items_of(source, options, count)
+    if options.parallel_inputs == 1 or len(read_here) <= 1:
+        for source in read_here:
             yield from items_of(source, options, count)
     else:
-        readers = (items_of(source, options, count) for source in containers)
-        yield from interleaved(readers, min(options.parallel_inputs, len(containers)))
+        readers = (items_of(source, options, count) for source in read_here)
+        yield from interleaved(readers, min(options.parallel_inputs, len(read_here)))

@@ -68,7 +68,7 @@ def test_a_blocking_iterator_feeds_an_event_loop_without_blocking_it():
 
     def slow():
         for n in range(3):
-            time.sleep(0.1)
+            time.sleep(0.3)
             yield n
 
     async def tick():
@@ -83,4 +83,4 @@ def test_a_blocking_iterator_feeds_an_event_loop_without_blocking_it():
         return items
 
     assert asyncio.run(main()) == [0, 1, 2]
-    assert len(ticks) > 15  # the loop went on running while the items were read
+    assert len(ticks) >= 10  # the loop went on running while the items were read (blocked, it would tick ~3 times)
