@@ -7,7 +7,8 @@ Corpus: the shared real pages (readability real sites and multi-outlet pages) re
 HTML responses, written with warcio (per-record gzip, as CC-NEWS) into --shards WARC files, each page
 followed by its request record, with revisits, a metadata record and non-HTML responses (PDF, image)
 mixed in; the same pages as an HTML folder. In one run it times (wall clock, start-up included):
-D = datatrove's WarcReader -> Trafilatura -> JsonlWriter, one task per shard on --workers processes;
+D = datatrove's WarcReader -> Trafilatura (time limit 30 s a page, as ours) -> JsonlWriter, one task per
+shard on --workers processes;
 W = `scrapy crawl files` on the WARC shards; H = `scrapy crawl files` on the HTML folder; and prints
 pages/s and the ratios W/D and W/H.
 
@@ -112,7 +113,8 @@ def datatrove_rate(warcs: Path, workers: int) -> dict:
     shards = len(list(warcs.glob("*.warc.gz")))
     with tempfile.TemporaryDirectory() as tmp:
         executor = LocalPipelineExecutor(
-            pipeline=[WarcReader(str(warcs), glob_pattern="*.warc.gz"), Trafilatura(), JsonlWriter(f"{tmp}/out")],
+            # the same time limit per page as our runs (EXTRACT_TIMEOUT): datatrove's default (1 s) drops slow pages
+            pipeline=[WarcReader(str(warcs), glob_pattern="*.warc.gz"), Trafilatura(timeout=30), JsonlWriter(f"{tmp}/out")],
             tasks=shards,
             workers=workers,
             logging_dir=f"{tmp}/logs",

@@ -29,6 +29,20 @@ def is_gzip(source: Input) -> bool:
         return stream.read(2) == GZIP_MAGIC[:2]
 
 
+def _member_end(stream, offset: int, limit: int | None = None) -> tuple[int, bool]:
+    """(where the gzip member read from `stream`, which starts at `offset`, ends; whether it ended) within `limit` bytes."""
+    inflate, position, pending = zlib.decompressobj(31), offset, b""
+    while not inflate.eof and (limit is None or position - offset < limit):
+        if not pending:
+            pending = stream.read(CHUNK)
+            if not pending:
+                break
+            position += len(pending)
+        inflate.decompress(pending, CHUNK)  # output bounded: it is thrown away
+        pending = inflate.unconsumed_tail
+    return position - len(inflate.unused_data), inflate.eof
+
+
 def record_end(source: Input, offset: int) -> int:
     """Where the readable record at `offset` ends: its gzip member's end, or after its block and CRLFs.
 
@@ -39,17 +53,8 @@ def record_end(source: Input, offset: int) -> int:
     try:
         with closing(source.open(offset)) as stream:
             if gzipped:
-                inflate, position, pending = zlib.decompressobj(31), offset, b""
-                while not inflate.eof:
-                    if not pending:
-                        pending = stream.read(CHUNK)
-                        if not pending:
-                            break
-                        position += len(pending)
-                    inflate.decompress(pending, CHUNK)  # output bounded: it is thrown away
-                    pending = inflate.unconsumed_tail
                 # a member cut short (in its trailer, as its record was read whole) reaches the end of the file
-                return position - len(inflate.unused_data)
+                return _member_end(stream, offset)[0]
             head = stream.read(CHUNK)
         header_end = head.index(b"\r\n\r\n")
         lines = head[:header_end].split(b"\r\n")
@@ -57,6 +62,22 @@ def record_end(source: Input, offset: int) -> int:
     except (zlib.error, ValueError, StopIteration):
         return offset
     return offset + header_end + 4 + length + 4
+
+
+def records_addressable(source: Input, probe: int = 4 * CHUNK) -> bool:
+    """Whether every record starts at an offset a reader can seek to: a plain WARC, or one gzip member per record.
+
+    A WARC compressed whole is one member: its first member does not end within `probe` bytes, or ends
+    with the file.
+    """
+    if not is_gzip(source):
+        return True
+    try:
+        with closing(source.open(0)) as stream:
+            end, ended = _member_end(stream, 0, probe)
+    except zlib.error:
+        return False
+    return ended and end < source.size
 
 
 def _record_at(source: Input, offset: int) -> int | None:

@@ -4,7 +4,7 @@ Every `response` record with a 2xx HTML answer becomes an `Article`: the record'
 its host as `source` (per-site templates work as for web crawls), `WARC-Date` as `fetched_at`, the
 HTTP charset as the encoding hint, the payload (transfer and content encodings undone) as `raw`.
 Other records (request, revisit, metadata, warcinfo, non-HTML or non-2xx responses) are counted in
-stats (`warc/records/<type>`, `warc/responses/...`), not rejected.
+stats (`files/warc/records/<type>`, `files/warc/responses/...`), not rejected.
 
 A damaged record is a `read` reject naming its byte offset, and the rest of the file is still read.
 Neither FastWARC nor warcio offers that: both stop at a corrupt record (FastWARC raises, warcio too)
@@ -15,7 +15,6 @@ or a `WARC/1.` line), found by `pipeline.sources.resync`.
 
 from __future__ import annotations
 
-import io
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import closing
@@ -24,54 +23,16 @@ from urllib.parse import urlsplit
 
 from fastwarc.warc import ArchiveIterator, WarcRecord, WarcRecordType
 
+from pipeline.errors import Rejected
 from pipeline.items import Article, RejectRecord
 from pipeline.sources.config import SourceOptions
 from pipeline.sources.inputs import Input
-from pipeline.sources.resync import next_record_start, record_end
+from pipeline.sources.resync import next_record_start, record_end, records_addressable
+from pipeline.sources.warcrecord import WarcRecordFile, http_payload
 
 logger = logging.getLogger(__name__)
 
 Count = Callable[[str, int], None]
-
-
-class _Unusable(Exception):
-    """A record read whole whose payload cannot become a page: a reject with this reason, the file goes on."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-
-
-def _http_decoded(payload: bytes, headers, max_bytes: int) -> bytes:
-    """The payload with its transfer and content encodings undone (Common Crawl stores it decoded already)."""
-    from fastwarc.stream_io import BrotliReader, ChunkedReader, GzipReader
-
-    transfer = (headers.get("Transfer-Encoding") or "").strip().lower()
-    content = (headers.get("Content-Encoding") or "").strip().lower()
-    if transfer not in ("", "identity", "chunked"):
-        raise _Unusable("unsupported_encoding", f"Transfer-Encoding {transfer!r} is not supported")
-    decoders = {
-        "gzip": GzipReader,
-        "x-gzip": GzipReader,
-        "deflate": lambda stream: GzipReader(stream, zlib=True),
-        "br": BrotliReader,
-    }
-    if content not in ("", "identity") and content not in decoders:
-        raise _Unusable("unsupported_encoding", f"Content-Encoding {content!r} is not supported")
-    if transfer != "chunked" and content in ("", "identity"):
-        return payload
-    stream = io.BytesIO(payload)
-    if transfer == "chunked":
-        stream = ChunkedReader(stream)
-    if content not in ("", "identity"):
-        stream = decoders[content](stream)
-    try:
-        decoded = stream.read(max_bytes + 1)
-    except OSError as exc:
-        raise _Unusable("undecodable_payload", f"{content or transfer} payload cannot be decoded: {exc}") from exc
-    if len(decoded) > max_bytes:
-        raise _Unusable("too_large", f"decoded payload is over FILES_MAX_BYTES={max_bytes}")
-    return decoded
 
 
 class WarcItems:
@@ -84,6 +45,8 @@ class WarcItems:
         self.count = count
 
     def __iter__(self) -> Iterator[Article | RejectRecord]:
+        # a local WARC's pages are read again by the workers, from their offsets (see `warcrecord`)
+        self.addressable = self.source.path is not None and records_addressable(self.source)
         start: int | None = 0
         while start is not None:
             start = yield from self._read_from(start)
@@ -153,7 +116,7 @@ class WarcItems:
     def _item(self, record: WarcRecord, offset: int) -> Article | RejectRecord | None:
         kind = record.record_type
         self.count(f"files/warc/records/{kind}", 1)
-        if record.headers.get("Content-Length") is None:
+        if not (record.headers.get("Content-Length") or "").strip().isdigit():  # cut inside the WARC header
             return self._reject(record, offset, "truncated_record", "the record's header ends before its Content-Length")
         if kind != WarcRecordType.response:
             return self._skip(record, offset)  # counted above by type
@@ -165,36 +128,38 @@ class WarcItems:
         status = record.http_headers.status_code or 0
         if not 200 <= status < 300:
             return self._skip(record, offset, f"files/warc/responses/http_{status}")
+        url = _target(record)
         try:
-            url, payload = self._page(record)
-        except _Unusable as exc:
-            return self._reject(record, offset, exc.reason, str(exc))
+            raw = self._page(record, offset, url)
+        except Rejected as exc:
+            return self._reject(record, offset, exc.reason, exc.detail)
         self.count("files/warc/responses/html", 1)
         return Article(
             url=url,
             source=urlsplit(url).hostname or "warc",
-            raw=payload,
+            raw=raw,
             content_kind="html",
             fetched_at=self._date(record),
             http_encoding=record.http_charset,
             extra={"warc": f"{self.source.uri}#offset={offset}"},
         )
 
-    def _page(self, record: WarcRecord) -> tuple[str, bytes]:
-        """The target URI and decoded payload of an HTML response (the record is read whole either way)."""
-        url = _target(record)
+    def _page(self, record: WarcRecord, offset: int, url: str | None) -> bytes | WarcRecordFile:
+        """An HTML response's decoded payload, or where a worker reads it; raises `Rejected`. The record is read whole."""
         expected = record.content_length
-        if not url or expected > self.max_bytes:
+        if self.addressable or not url or expected > self.max_bytes:
             read = record.consume()
             if read < expected:
-                raise _Unusable("truncated_record", f"{read} of {expected} payload bytes present")
+                raise Rejected("read", "truncated_record", f"{read} of {expected} payload bytes present")
             if not url:
-                raise _Unusable("no_url", "the response has no WARC-Target-URI")
-            raise _Unusable("too_large", f"payload is {expected} bytes, over FILES_MAX_BYTES={self.max_bytes}")
+                raise Rejected("read", "no_url", "the response has no WARC-Target-URI")
+            if expected > self.max_bytes:
+                raise Rejected("read", "too_large", f"payload is {expected} bytes, over FILES_MAX_BYTES={self.max_bytes}")
+            return WarcRecordFile(self.source.path, self.max_bytes, offset)
         payload = record.reader.read()
         if len(payload) < expected:
-            raise _Unusable("truncated_record", f"{len(payload)} of {expected} payload bytes present")
-        return url, _http_decoded(payload, record.http_headers, self.max_bytes)
+            raise Rejected("read", "truncated_record", f"{len(payload)} of {expected} payload bytes present")
+        return http_payload(payload, record.http_headers, self.max_bytes)
 
     def _date(self, record: WarcRecord) -> datetime:
         try:

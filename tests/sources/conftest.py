@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.errors import Rejected
 from pipeline.items import Article, RejectRecord
+from pipeline.localfiles import LocalFile
 from pipeline.sources import SourceOptions, items_for, resolve_root
 
 
@@ -23,6 +25,16 @@ class Read:
 
     def by_url(self) -> dict[str, Article]:
         return {a.url: a for a in self.articles}
+
+    def pages(self) -> dict[str, bytes | str]:
+        """URL -> the bytes an extraction worker gets (it reads a `LocalFile` itself), or the reason its read is rejected."""
+        found = {}
+        for article in self.articles:
+            try:
+                found[article.url] = article.raw.read() if isinstance(article.raw, LocalFile) else article.raw
+            except Rejected as exc:
+                found[article.url] = exc.reason
+        return found
 
 
 def read_root(root: str | Path, **options) -> Read:
