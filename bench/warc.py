@@ -9,8 +9,8 @@ followed by its request record, with revisits, a metadata record and non-HTML re
 mixed in; the same pages as an HTML folder. In one run it times (wall clock, start-up included):
 D = datatrove's WarcReader -> Trafilatura (time limit 30 s a page, as ours) -> JsonlWriter, one task per
 shard on --workers processes;
-W = `scrapy crawl files` on the WARC shards; H = `scrapy crawl files` on the HTML folder; and prints
-pages/s and the ratios W/D and W/H.
+W = `scrapy crawl files` on the WARC shards; H = `scrapy crawl files` on the HTML folder, each twice
+(order D W H H W D), and prints mean pages/s, the ratios W/D and W/H, and the CPU a page costs to read.
 
 --memory builds two WARCs with the same HTML pages and 100 MB / --memory-mb of non-HTML responses
 between them, crawls each and prints the peak RSS of the crawl's process tree: reading is streaming
@@ -36,7 +36,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.corpus import MULTI_OUTLET, REPO, real_site_pages  # noqa: E402
-from bench.throughput import rss, tree_rss  # noqa: E402
+from bench.throughput import rss, stage_split, tree_rss  # noqa: E402
 
 CACHE = REPO / "bench" / ".cache" / "warc"
 
@@ -148,22 +148,49 @@ def crawl(path: Path, workers: int, settings: dict | None = None) -> dict:
     return {"elapsed": elapsed, "peak_rss": peak, "peak_rss_main": peak_main, "stats": stats}
 
 
+def read_cost(root: Path) -> tuple[float, float]:
+    """CPU ms a page spends being read: in the crawl process (listing, parsing) and in a worker (`LocalFile.read`)."""
+    from pipeline.localfiles import LocalFile
+    from pipeline.sources import SourceOptions, items_for, resolve_root
+
+    started = time.process_time()
+    items = list(items_for(resolve_root(root), SourceOptions(), lambda key, n=1: None))
+    crawl_process = time.process_time() - started
+    started = time.process_time()
+    for item in items:
+        if isinstance(item.raw, LocalFile):
+            item.raw.read()
+    worker = time.process_time() - started
+    return crawl_process / len(items) * 1e3, worker / len(items) * 1e3
+
+
 def speed(n_pages: int, shards: int, workers: int) -> None:
     warcs, html = build_corpus(n_pages, shards)
     size = sum(p.stat().st_size for p in warcs.iterdir()) / 2**20
     print(f"corpus: {n_pages} HTML pages in {shards} WARC shards ({size:.0f} MiB, per-record gzip) and as an HTML folder; "
           f"{workers} worker processes each; machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f} at start")
-    d = datatrove_rate(warcs, workers)
-    w = crawl(warcs, workers, {"FILES_PARALLEL_INPUTS": shards})
-    h = crawl(html, workers)
-    rates = {name: n_pages / run["elapsed"] for name, run in (("D", d), ("W", w), ("H", h))}
-    print(f"D datatrove WarcReader -> Trafilatura -> JsonlWriter, {shards} tasks: {rates['D']:6.1f} pages/s ({d['elapsed']:.1f} s; {d['written']} documents written)")
-    for name, label, run in (("W", "scrapy crawl files, WARC shards", w), ("H", "scrapy crawl files, HTML folder", h)):
+    for label, root in (("WARC shards", warcs), ("HTML folder", html)):
+        here, there = read_cost(root)
+        print(f"reading, {label}: {here:.2f} ms CPU a page in the crawl process, {there:.2f} ms in the worker")
+    # Each system twice, in the order D W H H W D: a machine whose speed drifts during the run skews the means least.
+    runs: dict[str, list[dict]] = {"D": [], "W": [], "H": []}
+    for name in "DWHHWD":
+        if name == "D":
+            runs[name].append(datatrove_rate(warcs, workers))
+        else:
+            runs[name].append(crawl(warcs if name == "W" else html, workers, {"FILES_PARALLEL_INPUTS": shards}))
+        print(f"  {name}: {n_pages / runs[name][-1]['elapsed']:6.1f} pages/s (load {os.getloadavg()[0]:.1f})", flush=True)
+    rates = {name: n_pages / (sum(r["elapsed"] for r in done) / len(done)) for name, done in runs.items()}
+    d = runs["D"][0]
+    print(f"D datatrove WarcReader -> Trafilatura -> JsonlWriter, {shards} tasks: {rates['D']:6.1f} pages/s "
+          f"(mean of 2; {d['written']} documents written)")
+    for name, label in (("W", "scrapy crawl files, WARC shards"), ("H", "scrapy crawl files, HTML folder")):
+        run = runs[name][0]
         stats = run["stats"]
         rejects = sum(v for k, v in stats.items() if k.startswith("rejects/"))
-        print(f"{name} {label:32s}: {rates[name]:6.1f} pages/s ({run['elapsed']:.1f} s; {stats.get('extract/html/ok', 0)} extracted, "
-              f"{rejects} rejects; workers idle between documents {stats.get('time_us/worker_wait', 0) / 1e6:.1f} s; "
-              f"peak RSS {run['peak_rss'] / 2**20:.0f} MiB, crawl process {run['peak_rss_main'] / 2**20:.0f} MiB)")
+        print(f"{name} {label}: {rates[name]:6.1f} pages/s (mean of 2; {stats.get('extract/html/ok', 0)} extracted, "
+              f"{rejects} rejects; peak RSS {run['peak_rss'] / 2**20:.0f} MiB, crawl process {run['peak_rss_main'] / 2**20:.0f} MiB)")
+        print(f"      stage time (summed over processes): {stage_split(stats)}")
     print(f"W/D = {rates['W'] / rates['D']:.2f} (target >= 1.2)   W/H = {rates['W'] / rates['H']:.2f} (target >= 0.95)   "
           f"load at end {os.getloadavg()[0]:.1f}")
 

@@ -81,10 +81,12 @@ def items_of(source: Input, options: SourceOptions, count: Count) -> Iterator[Ar
         for item in reader(source, options, count):
             read += 1
             yield item
-    except Exception as exc:  # noqa: BLE001 - S3 connection lost, a library's error: the run goes on
-        logger.exception("reading %s stopped after %d item(s)", source.uri, read)
+    except Exception as exc:  # noqa: BLE001 - a file that cannot be opened, S3 gone, a library's error: the run goes on
+        if not isinstance(exc, OSError):
+            logger.exception("reading %s stopped after %d item(s)", source.uri, read)
+        reason = "permission_denied" if isinstance(exc, PermissionError) else "unreadable"
         detail = f"reading stopped after {read} item(s): {type(exc).__name__}: {exc}; a rerun reads it again"
-        yield RejectRecord(source.uri, "read", "unreadable", detail)
+        yield RejectRecord(source.uri, "read", reason, detail)
 
 
 def _locked(count: Count) -> Count:
