@@ -113,8 +113,12 @@ class IngestRun:
             http_encoding=article.http_encoding,
         )
         found = result.extracted
-        article.title, article.text, article.language = found.title, found.text, found.language
-        article.author, article.published_at, article.extraction = found.author, found.published_at, found.extraction
+        # Metadata a source gave (a JSONL export's title, date, language) wins over what extraction found.
+        article.title = article.title or found.title
+        article.language = article.language or found.language
+        article.author = article.author or found.author
+        article.published_at = article.published_at or found.published_at
+        article.text, article.extraction = found.text, found.extraction
         article.extra["signature"] = result.signature
         self.count(f"extract/{found.extraction}/ok", 1)
         self.count("time_us/read", int(result.read_seconds * 1e6))

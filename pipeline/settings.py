@@ -27,6 +27,10 @@ MAX_ITEMS_IN_FLIGHT = 64
 
 # The file source: inputs larger than this are rejected unread.
 FILES_MAX_BYTES = 10 * 1024 * 1024
+# Symlinks that leave the input folder are rejected (`symlink_outside_root`) unless this is true.
+FILES_FOLLOW_SYMLINKS = False
+# WARC/JSONL inputs read at once (1: one after another); see docs/sources.md.
+FILES_PARALLEL_INPUTS = 1
 
 # Dedup index backend: "lake" (state next to the lake) or "redis" (shared by several crawlers).
 DEDUP_BACKEND = "lake"

@@ -1,7 +1,8 @@
-"""The file source: page text dumps (.txt) and saved pages (.html/.htm, optionally .gz) from disk.
+"""The file source: page files, text dumps, web archives (WARC, CC-NEWS) and JSONL exports, local or in S3.
 
-`scrapy crawl files -a path=PATH` walks PATH (a file or a directory, recursively, in sorted order);
-without it, the project's `seeds/`. Every input file ends as an article or a rejects row.
+`scrapy crawl files -a path=PATH` reads PATH (a file or a directory, walked recursively in sorted order,
+or an ``s3://`` object or prefix); without it, the project's `seeds/`. What is read, and how, is
+`pipeline.sources`: every path found ends as articles or rejects rows.
 """
 
 from __future__ import annotations
@@ -10,16 +11,13 @@ import asyncio
 import logging
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import scrapy
 from scrapy import signals
 
-from pipeline.errors import Rejected
-from pipeline.items import Article, RejectRecord
-from pipeline.localfiles import LocalFile, content_kind, list_inputs, read_limited
 from pipeline.pipelines import get_run
+from pipeline.sources import SourceOptions, items_for, iterate_in_thread, load_config, resolve_root
 
 logger = logging.getLogger(__name__)
 
@@ -32,68 +30,45 @@ class FilesSpider(scrapy.Spider):
 
     def __init__(self, path: str | None = None, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.root = Path(path).expanduser().resolve() if path else DEFAULT_PATH
-        if not self.root.exists():
-            raise ValueError(f"files spider: path does not exist: {self.root}")
+        self.root = resolve_root(path or DEFAULT_PATH)
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.max_bytes = crawler.settings.getint("FILES_MAX_BYTES")
+        settings = crawler.settings
+        spider.options = SourceOptions(
+            max_bytes=settings.getint("FILES_MAX_BYTES"),
+            follow_symlinks=settings.getbool("FILES_FOLLOW_SYMLINKS"),
+            parallel_inputs=settings.getint("FILES_PARALLEL_INPUTS"),
+            config=load_config(),
+        )
         spider.in_flight = asyncio.Semaphore(crawler.settings.getint("MAX_ITEMS_IN_FLIGHT"))
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(spider.item_finished, signal=signal)
         return spider
 
     async def start(self):
-        if not get_run(self.crawler).is_open:
+        run = get_run(self.crawler)
+        if not run.is_open:
             return  # the lake is unreachable; the pipeline is closing the crawl with the reason
-        files = list_inputs(self.root)
-        logger.info("files: %d input file(s) under %s", len(files), self.root)
-        self.crawler.stats.set_value("files/total", len(files))
-        self._observe_templates(files)
-        self.progress = Progress(len(files))
+        self.progress = Progress()
         self.all_done = asyncio.Event()
-        if not files:
-            self.all_done.set()
-        for path in files:
+        items = items_for(self.root, self.options, self.crawler.stats.inc_value, observe_text=run.templates.observe)
+        async for item in iterate_in_thread(items):  # read in a thread: the reactor stays free
             await self.in_flight.acquire()  # backpressure: bounded items between disk and lake
-            yield self._article(path)
-        # Returning only once every file is through the pipelines lets the engine see it is idle at
+            self.progress.sent += 1
+            yield item
+        self.progress.all_sent()
+        if self.progress.finished:
+            self.all_done.set()
+        # Returning only once every item is through the pipelines lets the engine see it is idle at
         # once, instead of at its next periodic idle check, seconds later.
         await self.all_done.wait()
-
-    def _article(self, path: Path) -> Article | RejectRecord:
-        """The file as an article whose bytes the extraction worker reads (see `pipeline.localfiles`)."""
-        url = path.as_uri()
-        try:
-            modified = path.stat().st_mtime
-        except OSError as exc:
-            return RejectRecord(url, "read", "unreadable", f"{type(exc).__name__}: {exc}")
-        return Article(
-            url=url,
-            source="file",
-            raw=LocalFile(str(path), self.max_bytes),
-            content_kind=content_kind(path),
-            fetched_at=datetime.fromtimestamp(modified, UTC),
-        )
-
-    def _observe_templates(self, files: list[Path]) -> None:
-        """Show every text dump to the template learner before extraction starts."""
-        run = get_run(self.crawler)
-        for path in files:
-            if content_kind(path) != "text":
-                continue
-            try:
-                dump = read_limited(path, self.max_bytes).decode("utf-8")
-            except (Rejected, UnicodeDecodeError):
-                continue  # not readable as UTF-8 here: it is still extracted (and rejected if need be) later
-            run.templates.observe("file", dump)
 
     def item_finished(self, item, **kwargs) -> None:
         self.in_flight.release()
         self.progress.advance()
-        if self.progress.done == self.progress.total:
+        if self.progress.finished:
             self.all_done.set()
 
     def closed(self, reason: str) -> None:
@@ -102,17 +77,27 @@ class FilesSpider(scrapy.Spider):
 
 
 class Progress:
-    """A progress bar on a terminal, periodic log lines otherwise."""
+    """A progress bar on a terminal, periodic log lines otherwise; the total is known once every item is sent."""
 
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
+    def __init__(self) -> None:
+        self.sent = self.done = 0
+        self.total: int | None = None
         self.started = self.last_log = time.monotonic()
         self.bar = None
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="file", desc="files")
+            self.bar = tqdm(unit="item", desc="files")
+
+    @property
+    def finished(self) -> bool:
+        return self.done == self.total
+
+    def all_sent(self) -> None:
+        self.total = self.sent
+        if self.bar is not None:
+            self.bar.total = self.total
+            self.bar.refresh()
 
     def advance(self) -> None:
         self.done += 1
@@ -120,11 +105,10 @@ class Progress:
             self.bar.update(1)
             return
         now = time.monotonic()
-        if now - self.last_log >= PROGRESS_LOG_EVERY_S or self.done == self.total:
+        if now - self.last_log >= PROGRESS_LOG_EVERY_S or self.finished:
             self.last_log = now
             rate = self.done / max(now - self.started, 1e-9)
-            eta = (self.total - self.done) / rate if rate else float("inf")
-            logger.info("files: %d/%d done, %.1f files/s, ETA %.0f s", self.done, self.total, rate, eta)
+            logger.info("files: %d item(s) done of %s read so far, %.1f items/s", self.done, self.sent, rate)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -1,0 +1,70 @@
+"""What the file sources need to know: JSONL field names from `configs/sources.yaml`, limits from settings.
+
+`SourcesConfig` maps the YAML (unknown keys are errors); `SourceOptions` is what a reader is given:
+the config plus the per-run limits a crawl takes from its settings (`FILES_MAX_BYTES`, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.config import ConfigError, build, config_dir, read_yaml
+
+FILENAME = "sources.yaml"
+
+
+@dataclass(frozen=True)
+class JsonlFields:
+    """Which key of a JSON line holds what; `None` for an optional field the export does not have."""
+
+    url: str = "url"
+    html: str = "html"
+    text: str = "text"
+    title: str | None = "title"
+    published_at: str | None = "published_at"
+    language: str | None = "language"
+    # the site a line comes from (per-site templates and reports); without it, the URL's host
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class WarcConfig:
+    """Which WARC responses are pages: HTTP (or, without one, identified payload) content types."""
+
+    html_types: tuple[str, ...] = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    jsonl: JsonlFields = field(default_factory=JsonlFields)
+    warc: WarcConfig = field(default_factory=WarcConfig)
+
+
+SECTIONS = {"jsonl": JsonlFields, "warc": WarcConfig}
+
+
+def load_config(directory: str | Path | None = None) -> SourcesConfig:
+    """`SourcesConfig` from `<config dir>/sources.yaml` (absent file: defaults; unknown keys are errors)."""
+    path = Path(directory or config_dir()) / FILENAME
+    data = read_yaml(path) if path.exists() else {}
+    unknown = sorted(set(data) - set(SECTIONS))
+    if unknown:
+        raise ConfigError(f"{path}: unknown section(s) {', '.join(unknown)}; known sections are {', '.join(SECTIONS)}")
+    return SourcesConfig(**{name: build(cls, data.get(name), where=f"{path}:{name}") for name, cls in SECTIONS.items()})
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """How inputs are listed and read in one run."""
+
+    max_bytes: int = 10 * 1024 * 1024  # one document: a file, a WARC record's payload, a JSON line
+    follow_symlinks: bool = False  # follow symlinks that leave the input folder
+    parallel_inputs: int = 1  # WARC/JSONL inputs read at once (1: one after another)
+    config: SourcesConfig = field(default_factory=SourcesConfig)
+
+    def __post_init__(self) -> None:
+        if self.max_bytes < 1:
+            raise ConfigError(f"max_bytes must be positive, got {self.max_bytes}")
+        if self.parallel_inputs < 1:
+            raise ConfigError(f"parallel_inputs must be at least 1, got {self.parallel_inputs}")
