@@ -36,6 +36,8 @@ WEB_SETTINGS: dict[str, Any] = {
     # Share of failed requests (exceptions and 5xx after retries) above which the run fails.
     "CRAWL_MAX_ERROR_RATE": 0.2,
     "ALLOW_PRIVATE_ADDRESSES": False,
+    # A revalidation's fingerprint includes the listed <lastmod>: no dupefilter hides an updated article.
+    "REQUEST_FINGERPRINTER_CLASS": f"{_MW}.incremental.RevisionFingerprinter",
 }
 
 
@@ -46,7 +48,7 @@ WEB_COMPONENTS: dict[str, dict[str, int | None]] = {
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
         f"{_MW}.robots.StrictRobotsTxtMiddleware": 100,
     },
-    "EXTENSIONS": {f"{_MW}.health.CrawlHealth": 100},
+    "EXTENSIONS": {f"{_MW}.health.CrawlHealth": 100, f"{_MW}.incremental.RunScopedJobDir": 100},
     # Only http(s): a page must never make the crawler read local files, S3 buckets, FTP or data: URIs.
     "DOWNLOAD_HANDLERS": {"file": None, "s3": None, "ftp": None, "data": None},
 }

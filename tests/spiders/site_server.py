@@ -21,7 +21,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 SITE = Path(__file__).resolve().parent.parent / "resources" / "site"
 LAST_MODIFIED = "Wed, 22 Jan 2025 10:00:00 GMT"
@@ -37,7 +37,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802
-        path = urlsplit(self.path).path
+        path = unquote(urlsplit(self.path).path)
         status = self.route(path)
         self.server.record({"path": self.path, "status": status, "inm": self.headers.get("If-None-Match"),
                             "ua": self.headers.get("User-Agent"), "host": self.headers.get("Host"),
