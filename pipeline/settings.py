@@ -28,6 +28,12 @@ MAX_ITEMS_IN_FLIGHT = 64
 # The file source: inputs larger than this are rejected unread.
 FILES_MAX_BYTES = 10 * 1024 * 1024
 
+# Crawl frontier of the web spider: "memory" (Scrapy's scheduler; JOBDIR resumes a stopped run) or
+# "redis" (one queue and dupefilter per source in REDIS_URL, shared by `news` processes on many hosts).
+SCHEDULER_BACKEND = "memory"
+# A process that stops renewing its lease for this long is dead: the requests it held go back to the queue.
+FRONTIER_LEASE_SECONDS = 30.0
+
 # Dedup index backend: "lake" (state next to the lake) or "redis" (shared by several crawlers).
 DEDUP_BACKEND = "lake"
 REDIS_URL = os.environ.get("REDIS_URL")

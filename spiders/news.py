@@ -66,8 +66,9 @@ class NewsSpider(scrapy.Spider):
         self.seen: SeenStore | None = None
         self.variants: Variants | None = None
         self._stored_this_run: set[str] = set()
-        self._listed: set[str] = set()  # URLs a feed or news sitemap listed this run: always extracted
         self._sitemaps_requested: set[str] = set()
+        # Entry points are requested by start() once a run (not filtered, so a resumed run reads them again).
+        self._entry_points = {canonicalize(u) for u in (*self.source.start_urls, *self.source.feed_urls)}
         self._feed_records: dict[str, dict[str, Any]] = {}
 
     @classmethod
@@ -148,14 +149,12 @@ class NewsSpider(scrapy.Spider):
         url = canonicalize(url)
         if urlsplit(url).scheme not in ("http", "https") or not host_allowed(urlsplit(url).hostname or "", self.allowed_domains):
             return None
-        if url in self._stored_this_run or any(p.search(url) for p in self.policy.deny_patterns):
+        if url in self._stored_this_run or url in self._entry_points or any(p.search(url) for p in self.policy.deny_patterns):
             return None
-        if listed and url not in self._listed:
-            self._listed.add(url)
-            if self.variants.was_handled(url):
-                # Reached earlier by a link and not taken for an article: ask again, as the listed page it is.
-                self.crawler.stats.inc_value("crawl/listed_after_fetch")
-                return self._page_request(url, via=via, dont_filter=True, listed=True)
+        if listed and self.seen.listed(url):
+            # Reached earlier by a link and not taken for an article: ask again, as the listed page it is.
+            self.crawler.stats.inc_value("crawl/listed_after_fetch")
+            return self._page_request(url, via=via, dont_filter=True, listed=True)
         record = self.seen.get(url)
         headers: dict[str, str] = {}
         revision = None
@@ -196,7 +195,7 @@ class NewsSpider(scrapy.Spider):
             self._skip(fetched_url, "not_html")
         else:
             verdict = classify(fetched_url, response.selector, self.policy.article_patterns, self.policy.listing_patterns)
-            if not verdict.is_article and (response.meta.get("listed") or fetched_url in self._listed):
+            if not verdict.is_article and (response.meta.get("listed") or self.seen.not_article(fetched_url)):
                 # The site lists it as news (feed, news sitemap): a short brief or bare markup is still an article.
                 verdict = Verdict(True, verdict.score, (*verdict.signals, "listed"))
             if verdict.is_article:

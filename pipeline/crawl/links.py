@@ -26,9 +26,9 @@ _PAGE_SUFFIX = re.compile(r"\.(?:s?html?|php\d?|aspx?|jsp|cms)$", re.IGNORECASE)
 _WORD_SPLIT = re.compile(r"[-_+.~,]+")
 # Pages every site has and no news crawl wants: not articles, not lists of articles.
 _UTILITY = re.compile(
-    r"^/(?:about|about-us|account|advertis\w*|careers?|contact\w*|cookies?|feedback|help|imprint|jobs|legal"
-    r"|login|logout|newsletters?|privacy\w*|register|shop|sign-?in|sign-?up|subscri\w*|terms\w*|accessibility)"
-    r"(?:/|\.\w+$|$)",
+    r"^/(?:about|accessibility|account|advertise|advertising|careers?|contact|cookies?|feedback|help|imprint|jobs"
+    r"|legal|login|logout|newsletters?|privacy|register|shop|sign-?in|sign-?up|subscribe|subscriptions?|terms)"
+    r"(?:-[\w-]*)?(?:/|\.\w+$|$)",
     re.IGNORECASE,
 )
 MAX_SECTION_SEGMENT = 30  # `/world/`, `/news/middle-east/`: short names, unlike article slugs

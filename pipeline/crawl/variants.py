@@ -33,10 +33,6 @@ class Variants:
         self._handled: set[str] = set()  # URLs whose answer was handled in this process this run
         self._waiting: dict[str, tuple[str, bool]] = {}  # canonical URL -> (variant URL, listed)
 
-    def was_handled(self, url: str) -> bool:
-        """Whether `url` was answered in this process this run."""
-        return url in self._handled
-
     def is_stored(self, url: str) -> bool:
         return url in self._stored or (self._seen.get(url) or {}).get("kind") == "article"
 

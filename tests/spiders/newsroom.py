@@ -44,9 +44,10 @@ class Newsroom:
     listed: set[str] = field(default_factory=set)
     quirks: dict[str, str] = field(default_factory=dict)
 
-    def source_file(self, base: str, directory: Path) -> Path:
-        path = directory / "newsroom.yaml"
-        path.write_text(SOURCE.replace("{{BASE}}", base), encoding="utf-8")
+    def source_file(self, base: str, directory: Path, name: str = "newsroom") -> Path:
+        """The source file for the site served at `base` (`name` keys its frontier and seen-URL store)."""
+        path = directory / f"{name}.yaml"
+        path.write_text(SOURCE.replace("{{BASE}}", base).replace("name: newsroom", f"name: {name}"), encoding="utf-8")
         return path
 
 

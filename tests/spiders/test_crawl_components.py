@@ -6,12 +6,14 @@ import asyncio
 import gzip
 import ipaddress
 import json
+import re
 from pathlib import Path
 
 import pytest
 from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from pipeline.config import ConfigError
@@ -19,8 +21,10 @@ from pipeline.crawl.canonical import canonicalize, page_canonical
 from pipeline.crawl.detect import classify
 from pipeline.crawl.feeds import FeedError, parse_feed, parse_sitemap
 from pipeline.crawl.health import health_failure
+from pipeline.crawl.links import LinkPolicy
 from pipeline.crawl.netguard import HopGuardMiddleware, is_public_address, resolve_host
 from pipeline.crawl.seen import LakeSeenStore, RedisSeenStore
+from pipeline.crawl.settings import apply_scheduler_backend
 from pipeline.crawl.source import load_source, source_from_arguments
 from pipeline.lake.store import open_store
 
@@ -189,3 +193,37 @@ def test_source_configs_validate(tmp_path):
         bad = tmp_path / "bad.yaml"
         bad.write_text("start_urls: [http://a.example/]\nstart_url: typo\n", encoding="utf-8")
         load_source(bad)
+
+
+@pytest.mark.parametrize(("url", "kind"), [
+    ("https://n.example/", "hub"), ("https://n.example/world/", "hub"), ("https://n.example/world/page/2/", "hub"),
+    ("https://n.example/tag/summit/", "hub"), ("https://n.example/author/ana-lima/", "hub"),
+    ("https://n.example/world/2025/02/14/quake.html", "article"), ("https://n.example/news/world-europe-68123456", "article"),
+    ("https://n.example/features/the-long-read-on-salt", "article"), ("https://n.example/ar/news/مقتل-رجل-في-غزة", "article"),
+    ("https://n.example/world/2025/02/14/quake.html?print=1", "other"), ("https://n.example/login?next=/x", "other"),
+    ("https://n.example/about/", "other"), ("https://n.example/privacy-policy", "other"), ("https://n.example/rss.xml", "other"),
+    ("https://n.example/gallery/2025/photo.jpg", "other"), ("https://n.example/newsletters/", "other"),
+])
+def test_link_kinds_by_default(url, kind):
+    assert LinkPolicy().kind(url) == kind
+
+
+def test_source_patterns_come_before_the_default_shapes():
+    policy = LinkPolicy(article_patterns=(re.compile(r"/story/\d+$"),), listing_patterns=(re.compile(r"/world/"),),
+                        deny_patterns=(re.compile(r"/video/"),))
+    assert policy.kind("https://n.example/story/12") == "article"
+    assert policy.kind("https://n.example/world/2025/02/14/quake.html") == "hub"
+    assert policy.kind("https://n.example/video/2025/02/14/quake-footage.html") == "other"
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"SCHEDULER_BACKEND": "kafka"}, "not one of memory, redis"),
+    ({"SCHEDULER_BACKEND": "redis"}, "needs REDIS_URL"),
+    ({"SCHEDULER_BACKEND": "redis", "REDIS_URL": "redis://127.0.0.1:1/0", "JOBDIR": "/tmp/job"}, "JOBDIR has no effect"),
+])
+def test_scheduler_backend_misconfiguration_fails_at_start(settings, message):
+    with pytest.raises(ConfigError, match=message):
+        apply_scheduler_backend(Settings({"FRONTIER_LEASE_SECONDS": 30, **settings}))
+    good = Settings({"SCHEDULER_BACKEND": "redis", "REDIS_URL": "redis://127.0.0.1:1/0", "FRONTIER_LEASE_SECONDS": 30})
+    apply_scheduler_backend(good)
+    assert good.get("SCHEDULER") == "pipeline.crawl.frontier.LeasedScheduler"
