@@ -1,14 +1,17 @@
-"""Scheduled runs with a persistent JOBDIR (as docs/scheduling.md's cron and systemd examples use)
-catch updated articles: an article whose sitemap <lastmod> moves between two runs is fetched again
-and lands as a new version, after a finished run and after a stopped one that the next run resumes."""
+"""Scheduled runs catch updated articles, with a persistent JOBDIR (as docs/scheduling.md's cron and
+systemd examples use) or the shared Redis frontier: an article whose sitemap <lastmod> moves between
+two runs is fetched again and lands as a new version, after a finished run and after a stopped one
+that the next run resumes."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.spiders.newsroom import build
 
@@ -49,17 +52,26 @@ def versions(read_lake, lake: Path, url: str) -> list[str]:
     return [row["text"] for row in rows if row["url"] == url]
 
 
-def test_finished_run_leaves_a_fresh_frontier_and_the_next_run_fetches_the_update(newsroom, tmp_path, run_news, read_lake):
+@pytest.mark.parametrize("backend", ["jobdir", "redis"])
+def test_finished_run_leaves_a_fresh_frontier_and_the_next_run_fetches_the_update(
+        newsroom, tmp_path, run_news, read_lake, redis_url, backend):
     site, server = newsroom
-    lake, jobdir = tmp_path / "lake", tmp_path / "job"
-    args = ("-a", f"source={site.source_file(server.base, tmp_path)}")
-    first = run_news(lake, *args, settings={"JOBDIR": str(jobdir)})
+    lake, jobdir, name = tmp_path / "lake", tmp_path / "job", f"newsroom-{uuid.uuid4().hex[:8]}"
+    args = ("-a", f"source={site.source_file(server.base, tmp_path, name=name)}")
+    settings = {"JOBDIR": str(jobdir)} if backend == "jobdir" else {
+        "SCHEDULER_BACKEND": "redis", "REDIS_URL": redis_url, "DEDUP_BACKEND": "redis"}
+    first = run_news(lake, *args, settings=settings)
     assert first.returncode == 0, first.output[-3000:]
-    assert not (jobdir / "requests.seen").exists() and not (jobdir / "requests.queue").exists()
+    if backend == "jobdir":
+        assert not (jobdir / "requests.seen").exists() and not (jobdir / "requests.queue").exists()
+    else:
+        client = redis.Redis.from_url(redis_url)
+        assert not client.keys(f"newsdedup:frontier:{{{name}}}:*"), "the last worker of a run deletes its frontier"
+        client.close()
     updated = site.articles[3]  # an archive article, listed only in the full sitemap
     sentence = update(site, updated)
     start = server.mark()
-    second = run_news(lake, *args, settings={"JOBDIR": str(jobdir)})
+    second = run_news(lake, *args, settings=settings)
     assert second.returncode == 0, second.output[-3000:]
     requests = server.requests(start)
     assert article_paths(requests, site) == [updated], "only the updated article is fetched again"
