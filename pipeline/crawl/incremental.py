@@ -88,7 +88,7 @@ class RunScopedJobDir:
     def from_crawler(cls, crawler: Crawler) -> Self:
         jobdir = job_dir(crawler.settings)
         if not jobdir:
-            raise NotConfigured("no JOBDIR")
+            raise NotConfigured  # silently: most runs have no JOBDIR
         extension = cls(Path(jobdir))
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension

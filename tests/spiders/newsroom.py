@@ -5,7 +5,10 @@ measure what a crawl spends: a sitemap index with a Google News sitemap and a fu
 an RSS feed, home and section pages with pagination, and article pages linking ~40 URLs each (navigation,
 tags, author, login, share, comments, newsletter, corrections, footer; most answer 404) besides related
 stories. Three URL shapes (dated, `/news/<slug>-<id>`, undated features). A few listed articles carry
-the quirks that used to lose them (`QUIRKS`). Served by site_server.py with `--root`.
+the quirks that used to lose them (`QUIRKS`). Served by site_server.py with `--root`:
+
+    python tests/spiders/newsroom.py /tmp/nr    # prints the source file for http://127.0.0.1:8765
+    python tests/spiders/site_server.py --root /tmp/nr/site --port 8765 --log /tmp/nr/requests.jsonl
 """
 
 from __future__ import annotations
@@ -214,3 +217,19 @@ def _feeds(items: list[dict], newest: list[dict], site: Newsroom) -> dict[str, s
         "/rss.xml": f'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel><title>Newsroom</title>'
         f"<link>{base}/</link>{rss}</channel></rss>\n",
     }
+
+
+def main() -> None:
+    """Build the site into a folder and write its source file, to crawl it by hand (docs/crawling.md)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--base", default="http://127.0.0.1:8765", help="origin site_server.py will serve it on")
+    args = parser.parse_args()
+    site = build(args.folder / "site")
+    print(site.source_file(args.base, args.folder))
+
+
+if __name__ == "__main__":
+    main()

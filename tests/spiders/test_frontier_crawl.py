@@ -105,7 +105,8 @@ def test_three_processes_share_the_frontier(fleet, read_lake):
     assert sum(s.get("frontier/seed/skipped", 0) for s in stats) > 0
     work = [s["downloader/request_count"] - s["robotstxt/request_count"] for s in stats]
     mean = sum(work) / len(work)
-    print(f"\nrequests per process: {work} (mean {mean:.1f}, total {sum(work)} for {len(urls)} articles)")
+    print(f"\nrequests per process: {work} (mean {mean:.1f}, total {sum(work)} for {len(urls)} articles); "
+          f"fetched twice: {twice}")
     assert all(abs(w - mean) <= 0.25 * mean for w in work), work
 
 

@@ -47,6 +47,7 @@ def site_with(tmp_path, make_site):
 def test_strict_middleware_fixes_the_shared_deferred_bug(site, tmp_path):
     """Scrapy 2.19's middleware lets concurrent waiters through; ours blocks all of them."""
     fetched = {middleware: probe(site, tmp_path, middleware)[0].get("probe/fetched", 0) for middleware in ("stock", "strict")}
+    print(f"\nfetched of {len(PRIVATE) + 4} disallowed and {len(PUBLIC)} allowed requests at once: {fetched}")
     import scrapy
 
     if scrapy.__version__ == "2.19.0":
