@@ -23,9 +23,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from redis.exceptions import RedisError
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.connection import get_redis_from_settings
@@ -82,6 +84,8 @@ class LeasedScheduler(Scheduler):
         self.leases: Leases | None = None
         self.seeding = False
         self._beat: task.LoopingCall | None = None
+        self._stop_renewing = threading.Event()
+        self._renewer: threading.Thread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -110,6 +114,17 @@ class LeasedScheduler(Scheduler):
                     "seeder" if joined.seed else "worker", len(self.queue), joined.requeued)
         self._beat = task.LoopingCall(self._heartbeat)
         self._beat.start(self.lease_seconds / 3, now=False)
+        # The lease itself is renewed by a thread: closing a large run (dedup, Parquet, upload) blocks the
+        # reactor for longer than a lease, and the others would take this worker for dead.
+        self._renewer = threading.Thread(target=self._renew_lease, name="frontier-lease", daemon=True)
+        self._renewer.start()
+
+    def _renew_lease(self) -> None:
+        while not self._stop_renewing.wait(self.lease_seconds / 3):
+            try:
+                self.leases.renew()
+            except RedisError as exc:
+                logger.warning("frontier lease renewal failed: %s", exc)
 
     def enqueue_request(self, request: Request) -> bool:
         if request.meta.get("is_start_request") and not self.seeding:
@@ -136,11 +151,20 @@ class LeasedScheduler(Scheduler):
 
     def _heartbeat(self) -> None:
         busy = not self.crawler.engine.spider_is_idle()
-        if self.leases.heartbeat(busy):
-            # Reaped while alive (a pause longer than the lease): its requests may be fetched twice.
+        try:
+            lost = self.leases.heartbeat(busy)
+            requeued = self.leases.reap()
+        except RedisError as exc:
+            # Keep beating: a Redis restart shorter than the lease costs nothing.
+            self.stats.inc_value("frontier/heartbeat_errors")
+            logger.warning("frontier heartbeat failed: %s", exc)
+            return
+        if lost:
+            # Expired while alive (the process stalled longer than a lease): if another worker reaped it
+            # meanwhile, the requests it held were requeued and may be fetched twice.
             self.stats.inc_value("frontier/lease_lost")
-            logger.warning("frontier lease of %s had expired; requests it held were requeued", self.worker)
-        if requeued := self.leases.reap():
+            logger.warning("frontier lease of %s had expired; its requests may have been requeued", self.worker)
+        if requeued:
             self.stats.inc_value("frontier/requeued", requeued)
             logger.info("frontier: %d requests of dead workers requeued", requeued)
 
@@ -154,6 +178,11 @@ class LeasedScheduler(Scheduler):
     def close(self, reason: str) -> None:
         if self._beat is not None and self._beat.running:
             self._beat.stop()
+        if self.leases is None:  # open() failed: nothing joined
+            return
+        self._stop_renewing.set()
+        if self._renewer is not None:
+            self._renewer.join()  # a renewal after leaving would bring this worker back as a ghost
         # Scrapy closes the scheduler after the item pipelines, which publish the run (or record why not).
         published = not self.stats.get_value(FAILURE_KEY)
         self.stats.set_value("frontier/held", self.leases.held())

@@ -184,6 +184,13 @@ class Leases:
         """Renew this worker's lease and busy flag; True when the lease had expired (requests may run twice)."""
         return bool(self._heartbeat(keys=[self.workers_key], args=[self.prefix, self.worker, self.lease_ms, int(busy)]))
 
+    def renew(self) -> None:
+        """Renew only this worker's lease (from a thread: a reactor busy closing the run must not lose it)."""
+        with self.client.pipeline(transaction=True) as pipe:
+            pipe.sadd(self.workers_key, self.worker)
+            pipe.set(f"{self.prefix}:alive:{self.worker}", 1, px=self.lease_ms)
+            pipe.execute()
+
     def reap(self) -> int:
         """Push the held requests of workers whose lease expired back to the queue; how many."""
         return int(self._reap(keys=[self.workers_key, self.queue_key], args=[self.prefix]))
