@@ -131,6 +131,19 @@ def run_news():
     return crawl
 
 
+@pytest.fixture
+def crawl_redis_url(redis_url):
+    """The session's redis-server, but a database of the web crawl tests' own, emptied first: their
+    dedup index (the fixture sites reuse the seed texts) must not meet other tests' documents."""
+    import redis
+
+    url = redis_url.rsplit("/", 1)[0] + "/7"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url
+
+
 @pytest.fixture(scope="session")
 def news_cmd():
     return news_command

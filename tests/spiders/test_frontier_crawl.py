@@ -32,7 +32,7 @@ class Fleet:
 
     def start(self, slot: int) -> None:
         settings = {"SCHEDULER_BACKEND": "redis", "REDIS_URL": self.redis_url, "DEDUP_BACKEND": "redis",
-                    "FRONTIER_LEASE_SECONDS": "3", "DOWNLOAD_DELAY": "1", "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+                    "FRONTIER_LEASE_SECONDS": "3", "DOWNLOAD_DELAY": "0.5", "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
                     "EXTRACT_WORKERS": "1", "LAKE_SPOOL_DIR": str(self.folder / f"spool-{slot}")}
         command, stats_file = self.news_cmd(self.lake, "-a", f"source={self.source}", settings=settings)
         log = (self.folder / f"crawl-{slot}-{len(self.stats_files)}.log").open("w")
@@ -63,14 +63,14 @@ class Fleet:
 
 
 @pytest.fixture
-def fleet(tmp_path, make_site, news_cmd, redis_url):
+def fleet(tmp_path, make_site, news_cmd, crawl_redis_url):
     start_site, stop_site = make_site
     site = build(tmp_path / "site")
     log = tmp_path / "requests.jsonl"
     log.touch()
     server = start_site(log, "--root", str(site.root))
     source = site.source_file(server.base, tmp_path, name=f"newsroom-{uuid.uuid4().hex[:8]}")
-    crawlers = Fleet(tmp_path, news_cmd, source, redis_url)
+    crawlers = Fleet(tmp_path, news_cmd, source, crawl_redis_url)
     yield site, server, crawlers
     for process in crawlers.processes.values():
         if process.poll() is None:

@@ -54,18 +54,18 @@ def versions(read_lake, lake: Path, url: str) -> list[str]:
 
 @pytest.mark.parametrize("backend", ["jobdir", "redis"])
 def test_finished_run_leaves_a_fresh_frontier_and_the_next_run_fetches_the_update(
-        newsroom, tmp_path, run_news, read_lake, redis_url, backend):
+        newsroom, tmp_path, run_news, read_lake, crawl_redis_url, backend):
     site, server = newsroom
     lake, jobdir, name = tmp_path / "lake", tmp_path / "job", f"newsroom-{uuid.uuid4().hex[:8]}"
     args = ("-a", f"source={site.source_file(server.base, tmp_path, name=name)}")
     settings = {"JOBDIR": str(jobdir)} if backend == "jobdir" else {
-        "SCHEDULER_BACKEND": "redis", "REDIS_URL": redis_url, "DEDUP_BACKEND": "redis"}
+        "SCHEDULER_BACKEND": "redis", "REDIS_URL": crawl_redis_url, "DEDUP_BACKEND": "redis"}
     first = run_news(lake, *args, settings=settings)
     assert first.returncode == 0, first.output[-3000:]
     if backend == "jobdir":
         assert not (jobdir / "requests.seen").exists() and not (jobdir / "requests.queue").exists()
     else:
-        client = redis.Redis.from_url(redis_url)
+        client = redis.Redis.from_url(crawl_redis_url)
         assert not client.keys(f"newsdedup:frontier:{{{name}}}:*"), "the last worker of a run deletes its frontier"
         client.close()
     updated = site.articles[3]  # an archive article, listed only in the full sitemap
