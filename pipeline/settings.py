@@ -32,6 +32,12 @@ FILES_FOLLOW_SYMLINKS = False
 # WARC/JSONL inputs read at once (1: one after another); see docs/sources.md.
 FILES_PARALLEL_INPUTS = 1
 
+# Crawl frontier of the web spider: "memory" (Scrapy's scheduler; JOBDIR resumes a stopped run) or
+# "redis" (one queue and dupefilter per source in REDIS_URL, shared by `news` processes on many hosts).
+SCHEDULER_BACKEND = "memory"
+# A process that stops renewing its lease for this long is dead: the requests it held go back to the queue.
+FRONTIER_LEASE_SECONDS = 30.0
+
 # Dedup index backend: "lake" (state next to the lake) or "redis" (shared by several crawlers).
 DEDUP_BACKEND = "lake"
 REDIS_URL = os.environ.get("REDIS_URL")

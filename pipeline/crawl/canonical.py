@@ -7,6 +7,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 from courlan import normalize_url
 from parsel import Selector
+from w3lib.url import canonicalize_url
 
 from pipeline.crawl.netguard import host_allowed
 
@@ -14,17 +15,34 @@ logger = logging.getLogger(__name__)
 
 
 def canonicalize(url: str) -> str:
-    """Lower-case scheme/host, default port, sorted query without trackers (utm_*, fbclid...), no fragment."""
+    """Lower-case scheme/host, default port, sorted query without trackers (utm_*, fbclid...), no fragment.
+
+    Percent-encoding is made uniform the way Scrapy's request fingerprints see it (w3lib), so two
+    spellings of one URL (`(` and `%28`) are one URL here too: a page whose canonical link spelled its
+    own URL differently was taken for a variant, and the request for "its" canonical URL was then
+    dropped as a duplicate of itself, losing the article.
+    """
     try:
         normalized = normalize_url(url)
     except ValueError:
         # courlan refuses some malformed URLs; keep them as given rather than lose the link.
         normalized = url
-    canonical = urldefrag(normalized)[0]
+    canonical = canonicalize_url(urldefrag(normalized)[0])
     parts = urlsplit(canonical)
     if parts.netloc and not parts.path:
         canonical = parts._replace(path="/").geturl()  # what the request line sends anyway
     return canonical
+
+
+def same_page(first: str, second: str) -> bool:
+    """Two canonical URLs that differ only by a trailing slash, http/https or a `www.` prefix."""
+
+    def key(url: str) -> tuple[str, str, str]:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").removeprefix("www.")
+        return host + (f":{parts.port}" if parts.port else ""), parts.path.rstrip("/") or "/", parts.query
+
+    return key(first) == key(second)
 
 
 def page_canonical(selector: Selector, page_url: str, allowed_domains: list[str] | tuple[str, ...]) -> str | None:

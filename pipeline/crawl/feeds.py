@@ -29,10 +29,15 @@ class FeedError(ValueError):
 
 @dataclass(frozen=True)
 class Entry:
-    """One URL listed by a sitemap or feed, with the date it says the page last changed."""
+    """One URL listed by a sitemap or feed, with the date it says the page last changed.
+
+    `news` is true for feed items and Google News sitemap entries: pages the site itself calls news
+    articles, extracted whatever the page's markup says (a plain sitemap also lists sections and tags).
+    """
 
     url: str
     modified: datetime | None = None
+    news: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,8 @@ def parse_sitemap(body: bytes) -> Sitemap:
         loc = next((c.text.strip() for c in item if _local(c.tag) == "loc" and c.text), None)
         if loc:
             modified = parse_date(_child_text(item, "lastmod", "publication_date"))
-            entries.append(Entry(loc, modified))
+            news = any(_local(child.tag) == "news" for child in item)
+            entries.append(Entry(loc, modified, news))
     return Sitemap("index" if kind == "sitemapindex" else "urlset", tuple(entries))
 
 
@@ -115,12 +121,12 @@ def parse_feed(body: bytes) -> list[Entry]:
             if guid is not None and guid.get("isPermaLink", "true") == "true" and guid.text:
                 link = guid.text.strip()
         if link:
-            entries.append(Entry(link, parse_date(_child_text(item, "pubDate", "date", "updated"))))
+            entries.append(Entry(link, parse_date(_child_text(item, "pubDate", "date", "updated")), news=True))
     return entries
 
 
 def _atom_entry(item: Element) -> Entry | None:
     for link in item:
         if _local(link.tag) == "link" and link.get("rel", "alternate") == "alternate" and link.get("href"):
-            return Entry(link.get("href", "").strip(), parse_date(_child_text(item, "updated", "published")))
+            return Entry(link.get("href", "").strip(), parse_date(_child_text(item, "updated", "published")), news=True)
     return None

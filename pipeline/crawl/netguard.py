@@ -6,6 +6,10 @@ is resolved (all A/AAAA records) before it is sent and refused unless every addr
 routable; the address the connection actually used is checked again on the response, which catches a
 DNS answer that changed in between. Redirect hops must also stay inside the spider's allowed domains,
 even for requests marked `dont_filter` (Scrapy's offsite check skips those).
+
+`ALLOW_PRIVATE_ADDRESSES` is `false` (default), `true` (no address check: tests, trusted networks),
+or a comma-separated list of networks that may be reached (`10.20.0.0/16,127.0.0.1/32`: an intranet
+mirror), every other non-public address staying refused.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from typing import TYPE_CHECKING, NoReturn
 from twisted.internet.threads import deferToThread
 
 from scrapy.exceptions import IgnoreRequest
+
+from pipeline.config import ConfigError
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 
@@ -32,6 +38,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 _CACHE_SECONDS = 300.0
 
 
@@ -52,6 +59,21 @@ def resolve_host(host: str, port: int | None) -> list[IPAddress]:
     return [ipaddress.ip_address(info[4][0].split("%", 1)[0]) for info in infos]
 
 
+def allowed_private_networks(value: object) -> tuple[IPNetwork, ...] | None:
+    """`ALLOW_PRIVATE_ADDRESSES` read: None when every address may be reached, else the networks allowed."""
+    text = str(value).strip().lower() if value is not None else ""
+    if value is True or text in ("true", "1", "yes", "on"):
+        return None
+    if value is False or text in ("", "false", "0", "no", "off", "none"):
+        return ()
+    try:
+        return tuple(ipaddress.ip_network(part.strip()) for part in str(value).split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(
+            f"ALLOW_PRIVATE_ADDRESSES must be true, false or comma-separated networks (10.0.0.0/8,...): {exc}"
+        ) from exc
+
+
 def host_allowed(host: str, allowed_domains: list[str] | tuple[str, ...]) -> bool:
     """True when `host` is one of `allowed_domains` or a subdomain of one (no list: anything)."""
     if not allowed_domains:
@@ -63,14 +85,15 @@ def host_allowed(host: str, allowed_domains: list[str] | tuple[str, ...]) -> boo
 class HopGuardMiddleware:
     """Downloader middleware: http(s) only, redirects inside allowed domains, public addresses only."""
 
-    def __init__(self, crawler: Crawler, allow_private: bool) -> None:
+    def __init__(self, crawler: Crawler, private_networks: tuple[IPNetwork, ...] | None) -> None:
         self.crawler = crawler
-        self.allow_private = allow_private
+        self.allow_private = private_networks is None  # no address check at all
+        self.private_networks = private_networks or ()
         self._resolved: dict[tuple[str, int | None], tuple[float, list[IPAddress]]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler, crawler.settings.getbool("ALLOW_PRIVATE_ADDRESSES"))
+        return cls(crawler, allowed_private_networks(crawler.settings.get("ALLOW_PRIVATE_ADDRESSES")))
 
     @property
     def stats(self) -> StatsCollector:
@@ -88,15 +111,18 @@ class HopGuardMiddleware:
         if self.allow_private:
             return
         addresses = await self._addresses(host, url.port)
-        blocked = [str(a) for a in addresses if not is_public_address(a)]
+        blocked = [str(a) for a in addresses if not self._reachable(a)]
         if blocked:
             self._refuse("private_address", f"{host!r} resolves to non-public {', '.join(blocked)}: {request.url}")
 
     def process_response(self, request: Request, response: Response) -> Response:
         address = getattr(response, "ip_address", None)
-        if self.allow_private or address is None or is_public_address(address):
+        if self.allow_private or address is None or self._reachable(address):
             return response
         self._refuse("private_address", f"connected to non-public {address}: {request.url}")
+
+    def _reachable(self, address: IPAddress) -> bool:
+        return is_public_address(address) or any(address in network for network in self.private_networks)
 
     async def _addresses(self, host: str, port: int | None) -> list[IPAddress]:
         try:

@@ -5,6 +5,10 @@ when it was fetched, and its validators (ETag, Last-Modified). Changes are buffe
 written once at the end (`commit`), after the lake has published that run's articles: a crash before
 then re-fetches pages instead of losing them. Two backends: a gzipped JSON object next to the lake
 (`_state/crawl/seen/<source>.json.gz`) or a Redis hash.
+
+The store also settles, for the crawl in progress, a page reached by a link before a feed or news
+sitemap listed it (`listed` / `not_article`): in memory for one process, in Redis for processes
+sharing a frontier, where the two events may happen in different processes.
 """
 
 from __future__ import annotations
@@ -32,6 +36,24 @@ class SeenStore(ABC):
 
     def __init__(self) -> None:
         self._pending: dict[str, Record] = {}
+        self._listing: dict[str, str] = {}
+
+    def listed(self, url: str) -> bool:
+        """Note that a feed or news sitemap lists `url`; True when it was already handled as a non-article."""
+        return self._settle(url, "listed", "not_article")
+
+    def not_article(self, url: str) -> bool:
+        """Note that `url` was handled as a non-article; True when it is listed (so it is an article after all)."""
+        return self._settle(url, "not_article", "listed")
+
+    def _settle(self, url: str, mine: str, theirs: str) -> bool:
+        """Record `mine` unless `theirs` is recorded: then mark the URL settled and return True (exactly once)."""
+        state = self._listing.get(url)
+        if state == theirs:
+            self._listing[url] = "settled"
+            return True
+        self._listing.setdefault(url, mine)
+        return False
 
     def get(self, url: str) -> Record | None:
         """The record of `url`, including changes not committed yet."""
@@ -83,6 +105,20 @@ class LakeSeenStore(SeenStore):
         return len(self._records)
 
 
+# KEYS: listing hash. ARGV: url, mine, theirs, ttl seconds. The same state machine as SeenStore._settle.
+_SETTLE = """
+local state = redis.call('HGET', KEYS[1], ARGV[1])
+if state == ARGV[3] then
+  redis.call('HSET', KEYS[1], ARGV[1], 'settled')
+  return 1
+end
+if not state then redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 0
+"""
+LISTING_TTL = 86400  # listing states outlive any one crawl, and a stale one costs one request at most
+
+
 class RedisSeenStore(SeenStore):
     """Records in one Redis hash per source (shared by crawlers on several machines)."""
 
@@ -92,7 +128,12 @@ class RedisSeenStore(SeenStore):
 
         self.client = redis.Redis.from_url(redis_url)
         self.key = f"newsdedup:crawl:seen:{_safe_name(source)}"
+        self.listing_key = f"newsdedup:crawl:listing:{_safe_name(source)}"
+        self._settle_script = self.client.register_script(_SETTLE)
         self.client.ping()  # fail at start-up, not at the first page, when Redis is unreachable
+
+    def _settle(self, url: str, mine: str, theirs: str) -> bool:
+        return bool(self._settle_script(keys=[self.listing_key], args=[url, mine, theirs, LISTING_TTL]))
 
     def _load(self, url: str) -> Record | None:
         raw = self.client.hget(self.key, url)

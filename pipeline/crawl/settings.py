@@ -10,6 +10,8 @@ from typing import Any
 
 from scrapy.settings import SETTINGS_PRIORITIES, Settings
 
+from pipeline.config import ConfigError
+
 _MW = "pipeline.crawl"
 
 WEB_SETTINGS: dict[str, Any] = {
@@ -36,6 +38,8 @@ WEB_SETTINGS: dict[str, Any] = {
     # Share of failed requests (exceptions and 5xx after retries) above which the run fails.
     "CRAWL_MAX_ERROR_RATE": 0.2,
     "ALLOW_PRIVATE_ADDRESSES": False,
+    # A revalidation's fingerprint includes the listed <lastmod>: no dupefilter hides an updated article.
+    "REQUEST_FINGERPRINTER_CLASS": f"{_MW}.incremental.RevisionFingerprinter",
 }
 
 
@@ -46,14 +50,36 @@ WEB_COMPONENTS: dict[str, dict[str, int | None]] = {
         "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
         f"{_MW}.robots.StrictRobotsTxtMiddleware": 100,
     },
-    "EXTENSIONS": {f"{_MW}.health.CrawlHealth": 100},
+    "EXTENSIONS": {f"{_MW}.health.CrawlHealth": 100, f"{_MW}.incremental.RunScopedJobDir": 100},
     # Only http(s): a page must never make the crawler read local files, S3 buckets, FTP or data: URIs.
     "DOWNLOAD_HANDLERS": {"file": None, "s3": None, "ftp": None, "data": None},
 }
 
 
+SCHEDULER_BACKENDS = {
+    "memory": None,  # Scrapy's scheduler; JOBDIR resumes a stopped run (incremental.RunScopedJobDir)
+    "redis": f"{_MW}.frontier.LeasedScheduler",  # one frontier shared by processes on many hosts
+}
+
+
+def apply_scheduler_backend(settings: Settings) -> None:
+    """`SCHEDULER_BACKEND`: Scrapy's scheduler (memory, JOBDIR) or the shared Redis frontier."""
+    backend = settings.get("SCHEDULER_BACKEND") or "memory"
+    if backend not in SCHEDULER_BACKENDS:
+        raise ConfigError(f"SCHEDULER_BACKEND={backend!r} is not one of {', '.join(SCHEDULER_BACKENDS)}")
+    if backend == "redis":
+        if not settings.get("REDIS_URL"):
+            raise ConfigError("SCHEDULER_BACKEND=redis needs REDIS_URL (redis://host:6379/0)")
+        if settings.get("JOBDIR"):
+            raise ConfigError("JOBDIR has no effect with SCHEDULER_BACKEND=redis (the frontier lives in Redis): drop it")
+        if settings.getfloat("FRONTIER_LEASE_SECONDS") <= 0:
+            raise ConfigError("FRONTIER_LEASE_SECONDS must be a positive number of seconds")
+        settings.set("SCHEDULER", SCHEDULER_BACKENDS[backend], priority="spider")
+
+
 def apply_web_settings(settings: Settings) -> None:
     """Apply the web defaults at "spider" priority and merge the web components into the project's."""
+    apply_scheduler_backend(settings)
     for name, value in WEB_SETTINGS.items():
         settings.set(name, value, priority="spider")
     for name, components in WEB_COMPONENTS.items():

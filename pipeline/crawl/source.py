@@ -31,7 +31,8 @@ class SourceConfig:
     article_patterns: tuple[str, ...] = ()  # regexes (searched in the URL) of article pages
     listing_patterns: tuple[str, ...] = ()  # regexes of pages never stored: tags, search, authors...
     deny_patterns: tuple[str, ...] = ()  # regexes of URLs never requested (print views, comments, logins)
-    follow_links: bool = True  # follow links found in pages (sitemaps and feeds are always read)
+    follow_links: bool = True  # follow article and hub links found in pages (sitemaps and feeds are always read)
+    max_hub_depth: int = 2  # hub pages followed from a start page: home -> section -> its page 2
     settings: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -47,6 +48,8 @@ class SourceConfig:
                 re.compile(pattern)
             except re.error as exc:
                 raise ConfigError(f"{where}: bad URL pattern {pattern!r}: {exc}") from exc
+        if self.max_hub_depth < 0:
+            raise ConfigError(f"{where}: max_hub_depth must be 0 or more, got {self.max_hub_depth}")
         unknown = sorted(set(self.settings) - SITE_SETTINGS)
         if unknown:
             raise ConfigError(

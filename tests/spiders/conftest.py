@@ -82,15 +82,21 @@ class Crawl:
         return self.stats.get(key, default)
 
 
-def crawl(lake: Path, *spider_args: str, settings: dict | None = None, interrupt_after: int | None = None,
-          site: Site | None = None) -> Crawl:
-    """Run `scrapy crawl news` in a subprocess; optionally SIGINT it once the site served N article pages."""
+def news_command(lake: Path, *spider_args: str, settings: dict | None = None) -> tuple[list[str], Path]:
+    """The `scrapy crawl news` command line (loopback settings) and the stats file it will write."""
     stats_file = lake.parent / f"stats-{time.monotonic_ns()}.json"
     merged = {**FAST, "LAKE_URI": str(lake), "LAKE_SPOOL_DIR": str(lake.parent / "spool"),
               "STATS_FILE": str(stats_file), **(settings or {})}
     command = [str(SCRAPY), "crawl", "news", *spider_args]
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
+    return command, stats_file
+
+
+def crawl(lake: Path, *spider_args: str, settings: dict | None = None, interrupt_after: int | None = None,
+          site: Site | None = None) -> Crawl:
+    """Run `scrapy crawl news` in a subprocess; optionally SIGINT it once the site served N article pages."""
+    command, stats_file = news_command(lake, *spider_args, settings=settings)
     if interrupt_after is None:
         done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
         returncode, output = done.returncode, done.stdout + done.stderr
@@ -123,6 +129,24 @@ def read_dataset(lake: Path, name: str):
 @pytest.fixture(scope="session")
 def run_news():
     return crawl
+
+
+@pytest.fixture
+def crawl_redis_url(redis_url):
+    """The session's redis-server, but a database of the web crawl tests' own, emptied first: their
+    dedup index (the fixture sites reuse the seed texts) must not meet other tests' documents."""
+    import redis
+
+    url = redis_url.rsplit("/", 1)[0] + "/7"
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    client.close()
+    return url
+
+
+@pytest.fixture(scope="session")
+def news_cmd():
+    return news_command
 
 
 @pytest.fixture(scope="session")

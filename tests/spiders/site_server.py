@@ -1,11 +1,13 @@
 """The fixture news site over HTTP on loopback, with the behaviour a crawler meets on real sites.
 
-Serves tests/resources/site/www (with `{{BASE}}` replaced by this server's origin), ETag and
-Last-Modified validators with 304 answers, redirects (on-site and off-site), a 404, a page that
-fails once with 500, a slow page, and `*.xml.gz` built on the fly. Every request is appended as a
-JSON line to --log so tests can count what the crawler downloaded.
+Serves ROOT/www (default tests/resources/site; `{{BASE}}` replaced by this server's origin), read
+at every request so a test may change the site between two crawls, with ETag and Last-Modified
+validators and 304 answers, the redirects, flaky and slow pages listed in ROOT/routes.json, and
+`*.xml.gz` built on the fly. robots.txt can answer a status, redirect, or drop the connection.
+Every request is appended as a JSON line to --log so tests can count what the crawler downloaded.
 
-    python tests/spiders/site_server.py --port 0 --log requests.jsonl [--robots-status 500]
+    python tests/spiders/site_server.py --port 0 --log requests.jsonl [--root DIR]
+        [--robots-status 500 | --robots-redirect URL | --robots-drop]
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 SITE = Path(__file__).resolve().parent.parent / "resources" / "site"
 LAST_MODIFIED = "Wed, 22 Jan 2025 10:00:00 GMT"
@@ -35,7 +37,7 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:  # noqa: N802
-        path = urlsplit(self.path).path
+        path = unquote(urlsplit(self.path).path)
         status = self.route(path)
         self.server.record({"path": self.path, "status": status, "inm": self.headers.get("If-None-Match"),
                             "ua": self.headers.get("User-Agent"), "host": self.headers.get("Host"),
@@ -48,8 +50,16 @@ class Handler(BaseHTTPRequestHandler):
         if path in routes["offsite_redirects"]:
             offsite = base.replace("127.0.0.1", "localhost")
             return self.send(302, b"", headers={"Location": offsite + routes["offsite_redirects"][path]})
-        if path == "/robots.txt" and self.server.robots_status != 200:
-            return self.send(self.server.robots_status, b"robots unavailable")
+        if path == "/robots.txt":
+            if self.server.robots_drop:
+                self.close_connection = True  # no answer at all: the client sees the connection lost
+                return 0
+            if self.server.robots_redirect:
+                return self.send(302, b"", headers={"Location": self.server.robots_redirect})
+            if self.server.robots_status != 200:
+                return self.send(self.server.robots_status, b"robots unavailable")
+        if self.server.robots_redirect and path == urlsplit(self.server.robots_redirect).path:
+            path = "/robots.txt"  # an on-site redirect target serves the site's rules
         if path in routes["flaky"] and self.server.first_time(path):
             return self.send(500, b"<h1>Internal error</h1>", "text/html")
         if path in routes["slow"]:
@@ -60,7 +70,7 @@ class Handler(BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
         if self.headers.get("If-None-Match") == etag:
             return self.send(304, b"", headers={"ETag": etag})
-        suffix = Path(path).suffix if not path.endswith("/") else ".html"
+        suffix = Path(path).suffix if not path.endswith("/") and Path(path).suffix else ".html"  # /news/story-123
         return self.send(200, body, TYPES.get(suffix, "application/octet-stream"),
                          headers={"ETag": etag, "Last-Modified": LAST_MODIFIED})
 
@@ -80,11 +90,15 @@ class Handler(BaseHTTPRequestHandler):
 class SiteServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, port: int, log: Path, robots_status: int) -> None:
+    def __init__(self, port: int, log: Path, root: Path, robots_status: int, robots_redirect: str | None,
+                 robots_drop: bool) -> None:
         super().__init__(("127.0.0.1", port), Handler)
         self.base = f"http://127.0.0.1:{self.server_address[1]}"
-        self.routes = json.loads((SITE / "routes.json").read_text(encoding="utf-8"))
+        self.root = root
+        self.routes = json.loads((root / "routes.json").read_text(encoding="utf-8"))
         self.robots_status = robots_status
+        self.robots_redirect = (robots_redirect or "").replace("{{PORT}}", str(self.server_address[1])) or None
+        self.robots_drop = robots_drop
         self.log = log.open("a", encoding="utf-8")
         self.lock = threading.Lock()
         self.seen: set[str] = set()
@@ -103,10 +117,11 @@ class SiteServer(ThreadingHTTPServer):
     def content(self, path: str) -> bytes | None:
         gz = path.endswith(".gz")
         relative = (path[:-3] if gz else path).lstrip("/")
-        target = (SITE / "www" / relative).resolve()
+        www = (self.root / "www").resolve()
+        target = (www / relative).resolve()
         if path.endswith("/"):
             target = target / "index.html"
-        if not target.is_relative_to(SITE / "www") or not target.is_file():
+        if not target.is_relative_to(www) or not target.is_file():
             return None
         body = target.read_bytes().replace(b"{{BASE}}", self.base.encode())
         return gzip.compress(body, mtime=0) if gz else body
@@ -116,9 +131,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--log", type=Path, required=True)
+    parser.add_argument("--root", type=Path, default=SITE, help="folder with www/ and routes.json")
     parser.add_argument("--robots-status", type=int, default=200)
+    parser.add_argument("--robots-redirect", help="answer /robots.txt with a 302 to this URL ({{PORT}}: ours)")
+    parser.add_argument("--robots-drop", action="store_true", help="close the connection on /robots.txt")
     args = parser.parse_args()
-    server = SiteServer(args.port, args.log, args.robots_status)
+    server = SiteServer(args.port, args.log, args.root, args.robots_status, args.robots_redirect, args.robots_drop)
     print(server.base, flush=True)
     sys.stdout.close()
     server.serve_forever()

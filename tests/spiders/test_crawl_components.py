@@ -7,13 +7,13 @@ import gzip
 import ipaddress
 import json
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 from parsel import Selector
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
+from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from pipeline.config import ConfigError
@@ -21,8 +21,10 @@ from pipeline.crawl.canonical import canonicalize, page_canonical
 from pipeline.crawl.detect import classify
 from pipeline.crawl.feeds import FeedError, parse_feed, parse_sitemap
 from pipeline.crawl.health import health_failure
+from pipeline.crawl.links import LinkPolicy
 from pipeline.crawl.netguard import HopGuardMiddleware, is_public_address, resolve_host
 from pipeline.crawl.seen import LakeSeenStore, RedisSeenStore
+from pipeline.crawl.settings import apply_scheduler_backend
 from pipeline.crawl.source import load_source, source_from_arguments
 from pipeline.lake.store import open_store
 
@@ -114,7 +116,7 @@ def test_private_loopback_and_link_local_addresses_are_not_public():
     assert all(not is_public_address(a) for a in resolve_host("localhost", 80))
 
 
-def _guard(allow_private: bool, allowed_domains=("news.example",)) -> HopGuardMiddleware:
+def _guard(allow_private: bool | str, allowed_domains=("news.example",)) -> HopGuardMiddleware:
     crawler = get_crawler(settings_dict={"ALLOW_PRIVATE_ADDRESSES": allow_private})
     crawler.spider = type("S", (), {"allowed_domains": list(allowed_domains)})()
     return HopGuardMiddleware.from_crawler(crawler)
@@ -135,6 +137,17 @@ def test_guard_refuses_private_targets(url, guard_stats):
     assert guard_stats == {"netguard/refused/private_address": 1}
 
 
+def test_guard_allows_listed_private_networks_only(guard_stats):
+    guard = _guard("127.0.0.1/32, 10.20.0.0/16")
+    assert asyncio.run(guard.process_request(Request("http://127.0.0.1:8000/"))) is None
+    assert asyncio.run(guard.process_request(Request("http://10.20.3.4/"))) is None
+    with pytest.raises(IgnoreRequest):
+        asyncio.run(guard.process_request(Request("http://127.0.0.2:8000/")))
+    assert guard_stats == {"netguard/refused/private_address": 1}
+    with pytest.raises(ConfigError, match="ALLOW_PRIVATE_ADDRESSES"):
+        _guard("intranet")
+
+
 def test_guard_refuses_offsite_redirect_hops_and_other_schemes(guard_stats):
     hop = Request("http://evil.example/", meta={"redirect_urls": ["http://news.example/a"]}, dont_filter=True)
     with pytest.raises(IgnoreRequest):
@@ -144,25 +157,6 @@ def test_guard_refuses_offsite_redirect_hops_and_other_schemes(guard_stats):
     with pytest.raises(IgnoreRequest):
         asyncio.run(_guard(True).process_request(Request("ftp://news.example/file")))
     assert guard_stats == {"netguard/refused/offsite_redirect": 1, "netguard/refused/scheme": 1}
-
-
-def test_robots_middleware_fixes_the_shared_deferred_bug(site, tmp_path):
-    """Scrapy 2.19's middleware lets concurrent waiters through; ours blocks all of them."""
-    urls = ",".join(f"{site.base}/private/memo-{k % 8}.html?n={k}" for k in range(16))
-    fetched = {}
-    for middleware in ("stock", "strict"):
-        stats_file = tmp_path / f"{middleware}.json"
-        probe = [str(ROOT / ".venv" / "bin" / "scrapy"), "runspider", str(Path(__file__).parent / "robots_probe.py"),
-                 "-s", f"PROBE_MIDDLEWARE={middleware}", "-s", f"PROBE_URLS={urls}", "-s", "LOG_LEVEL=INFO"]
-        done = subprocess.run(probe, cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                              env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-        found = re.search(r"'probe/fetched': (\d+)", done.stderr)
-        fetched[middleware] = int(found.group(1)) if found else 0
-    import scrapy
-
-    if scrapy.__version__ == "2.19.0":
-        assert fetched["stock"] > 0, "the Scrapy bug is gone: StrictRobotsTxtMiddleware may be retired"
-    assert fetched["strict"] == 0
 
 
 def test_seen_store_round_trip_in_the_lake(tmp_path):
@@ -199,3 +193,37 @@ def test_source_configs_validate(tmp_path):
         bad = tmp_path / "bad.yaml"
         bad.write_text("start_urls: [http://a.example/]\nstart_url: typo\n", encoding="utf-8")
         load_source(bad)
+
+
+@pytest.mark.parametrize(("url", "kind"), [
+    ("https://n.example/", "hub"), ("https://n.example/world/", "hub"), ("https://n.example/world/page/2/", "hub"),
+    ("https://n.example/tag/summit/", "hub"), ("https://n.example/author/ana-lima/", "hub"),
+    ("https://n.example/world/2025/02/14/quake.html", "article"), ("https://n.example/news/world-europe-68123456", "article"),
+    ("https://n.example/features/the-long-read-on-salt", "article"), ("https://n.example/ar/news/مقتل-رجل-في-غزة", "article"),
+    ("https://n.example/world/2025/02/14/quake.html?print=1", "other"), ("https://n.example/login?next=/x", "other"),
+    ("https://n.example/about/", "other"), ("https://n.example/privacy-policy", "other"), ("https://n.example/rss.xml", "other"),
+    ("https://n.example/gallery/2025/photo.jpg", "other"), ("https://n.example/newsletters/", "other"),
+])
+def test_link_kinds_by_default(url, kind):
+    assert LinkPolicy().kind(url) == kind
+
+
+def test_source_patterns_come_before_the_default_shapes():
+    policy = LinkPolicy(article_patterns=(re.compile(r"/story/\d+$"),), listing_patterns=(re.compile(r"/world/"),),
+                        deny_patterns=(re.compile(r"/video/"),))
+    assert policy.kind("https://n.example/story/12") == "article"
+    assert policy.kind("https://n.example/world/2025/02/14/quake.html") == "hub"
+    assert policy.kind("https://n.example/video/2025/02/14/quake-footage.html") == "other"
+
+
+@pytest.mark.parametrize(("settings", "message"), [
+    ({"SCHEDULER_BACKEND": "kafka"}, "not one of memory, redis"),
+    ({"SCHEDULER_BACKEND": "redis"}, "needs REDIS_URL"),
+    ({"SCHEDULER_BACKEND": "redis", "REDIS_URL": "redis://127.0.0.1:1/0", "JOBDIR": "/tmp/job"}, "JOBDIR has no effect"),
+])
+def test_scheduler_backend_misconfiguration_fails_at_start(settings, message):
+    with pytest.raises(ConfigError, match=message):
+        apply_scheduler_backend(Settings({"FRONTIER_LEASE_SECONDS": 30, **settings}))
+    good = Settings({"SCHEDULER_BACKEND": "redis", "REDIS_URL": "redis://127.0.0.1:1/0", "FRONTIER_LEASE_SECONDS": 30})
+    apply_scheduler_backend(good)
+    assert good.get("SCHEDULER") == "pipeline.crawl.frontier.LeasedScheduler"
