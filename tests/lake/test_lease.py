@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 
 import pytest
 
@@ -19,13 +20,25 @@ from pipeline.lake.owner import this_process
 TTL = 1.0  # renewed every 0.25 s
 
 
+@pytest.fixture(scope="module")
+def seaweed_lease_bucket(seaweedfs) -> str:
+    """One bucket for every test here: each new SeaweedFS bucket takes volumes of the session's server."""
+    seaweedfs.create_bucket("lease-tests")
+    return "lease-tests"
+
+
 @pytest.fixture(params=["local", "moto", "seaweedfs"])
-def store(request, tmp_path):
+def store(request, tmp_path, monkeypatch):
     if request.param == "local":
         return open_store(str(tmp_path / "lake"))
-    bucket = request.getfixturevalue(f"{'moto' if request.param == 'moto' else 'seaweed'}_bucket")
-    # SeaweedFS answers 500 until a new bucket's first volume is allocated: retried, as in production
-    return open_store(f"s3://{bucket}/lake", LakeConfig(max_attempts=8))
+    if request.param == "moto":
+        bucket = request.getfixturevalue("moto_bucket")
+    else:
+        for key, value in request.getfixturevalue("seaweedfs").env().items():
+            monkeypatch.setenv(key, value)
+        bucket = request.getfixturevalue("seaweed_lease_bucket")
+    # SeaweedFS answers 500 while it allocates a new bucket's first volume: retried, as in production
+    return open_store(f"s3://{bucket}/{uuid.uuid4().hex}", LakeConfig(max_attempts=8))
 
 
 def foreign_holder(store, *, pid: int, boot_id: str, ttl: float) -> None:
