@@ -120,10 +120,11 @@ class WriterLease:
         raise LakeBusy(self._busy_message(_holder(current), current.age if current else 0.0))
 
     def _busy_message(self, holder: dict, age: float) -> str:
+        ttl = float(holder.get("ttl_seconds") or self.ttl)
         return (
             f"the lake {self.store.uri} is being written by {_holder_text(holder, age)}. With DEDUP_BACKEND=lake "
             f"one run writes a lake at a time (two would overwrite each other's index segments): wait for it to "
-            f"finish (a lease its holder stopped renewing expires {holder.get('ttl_seconds', self.ttl):.0f} s after "
+            f"finish (a lease its holder stopped renewing expires {ttl:.0f} s after "
             "its last renewal), or use DEDUP_BACKEND=redis for concurrent writers"
         )
 
