@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.dedup import Deduplicator, DedupConfig, make_doc_id, open_index
+from pipeline.dedup import DedupConfig, make_doc_id
 from pipeline.errors import Rejected
 from pipeline.extract import ExtractConfig, SiteTemplates
 from pipeline.items import Article
 from pipeline.lake import LakeConfig, LakeWriter
 from pipeline.lake.store import open_store
+from pipeline.recovery import open_dedup
 from pipeline.workers import WorkerPool, pool_for
 
 logger = logging.getLogger(__name__)
@@ -73,13 +74,9 @@ class IngestRun:
             spool_dir=Path(self.options.spool_dir),
             config=self.options.lake,
         )
-        recovered = self.writer.recover()
-        if recovered:
-            logger.info("published %d file(s) left in the spool by an earlier run", len(recovered))
-            self.count("lake/recovered_files", len(recovered))
+        self.dedup = open_dedup(self.writer, self.options.dedup, count=self.count)
         data = self.store.read_bytes(TEMPLATES_KEY)
         self.templates = SiteTemplates.from_json(data.decode("utf-8")) if data else SiteTemplates()
-        self.dedup = Deduplicator(self.options.dedup, open_index(self.options.dedup, self.store))
         self.is_open = True
         self.start_workers()
         # The kernels `finish_run` needs load (~0.7 s) in the background while the source starts sending

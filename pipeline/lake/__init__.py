@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pipeline.lake.config import LakeConfig
+from pipeline.lake.lease import LakeBusy
 from pipeline.lake.schema import ARTICLES, LINKS, REJECTS, SCHEMAS
 from pipeline.lake.store import LakeUnavailable, LocalStore, Store, open_store
 from pipeline.lake.writer import LakeWriter
@@ -12,6 +13,7 @@ __all__ = [
     "LINKS",
     "REJECTS",
     "SCHEMAS",
+    "LakeBusy",
     "LakeConfig",
     "LakeUnavailable",
     "LakeWriter",

@@ -82,7 +82,8 @@ def compact_partition(store: Store, dataset: str, partition: str, config: LakeCo
                     yield pa.Table.from_batches([batch])
 
         out = Path(tmp) / "out"
-        written = write_files(tables(), schema, out, f"part-{compact_id}", config)
+        # all-empty inputs still leave one file: the dataset keeps its columns for readers
+        written = write_files(tables(), schema, out, f"part-{compact_id}", config, empty_file=True)
         rows_in = sum(pq.ParquetFile(p).metadata.num_rows for p in inputs)
         files = [describe_file(p, f"{dataset}/{partition}/{p.name}") for p in written]
         if sum(f["rows"] for f in files) != rows_in:

@@ -34,8 +34,12 @@ class LakeConfig:
     max_attempts: int = 6
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
-    # Multipart uploads older than this are aborted by `recover()` even if no local spool names them.
+    # Multipart uploads (and a local lake's temporary files) older than this are removed when a run starts,
+    # even if no spooled run names them and their writer's death cannot be checked.
     stale_upload_hours: float = 24.0
+    # Writer lease (DEDUP_BACKEND=lake): renewed every quarter of this; free this long after its last renewal
+    # (at once when its holder was on this machine and has exited).
+    lease_seconds: float = 120.0
 
     def __post_init__(self) -> None:
         if self.retry_mode not in ("standard", "adaptive", "legacy"):
@@ -49,5 +53,7 @@ class LakeConfig:
         for name in ("row_group_rows", "max_rows_per_file", "spool_batch_rows", "max_attempts"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1")
+        if self.lease_seconds < 4:
+            raise ValueError("lease_seconds must be at least 4 (the lease is renewed every quarter of it)")
         if self.max_rows_per_file < self.row_group_rows:
             raise ValueError("max_rows_per_file must be at least row_group_rows")

@@ -15,9 +15,18 @@ logger = logging.getLogger(__name__)
 
 
 def write_files(
-    tables: Iterable[pa.Table], schema: pa.Schema, out_dir: Path, prefix: str, config: LakeConfig
+    tables: Iterable[pa.Table],
+    schema: pa.Schema,
+    out_dir: Path,
+    prefix: str,
+    config: LakeConfig,
+    *,
+    empty_file: bool = False,
 ) -> list[Path]:
-    """Stream `tables` into ``<out_dir>/<prefix>-<n>.parquet`` files; returns the files written (none for no rows).
+    """Stream `tables` into ``<out_dir>/<prefix>-<n>.parquet`` files; returns the files written.
+
+    No rows give no file, or with `empty_file` one file of zero rows that carries the schema (what makes
+    a dataset readable, with its columns, before it holds any row).
 
     Rows keep their order; a row group closes at `row_group_rows` rows or `row_group_bytes` of Arrow data,
     whichever comes first (a single row larger than that is a group of its own), and files hold
@@ -57,6 +66,9 @@ def write_files(
     finally:
         if writer is not None:
             writer.close()
+    if not files and empty_file:
+        files.append(out_dir / f"{prefix}-0.parquet")
+        pq.write_table(schema.empty_table(), files[0], compression=config.compression)
     return files
 
 

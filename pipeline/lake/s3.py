@@ -15,10 +15,11 @@ import logging
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from pipeline.lake.config import LakeConfig
-from pipeline.lake.store import LakeUnavailable, Store, file_sha256
+from pipeline.lake.store import LakeUnavailable, Store, Versioned, file_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -197,9 +198,57 @@ class S3Store(Store):
                 if errors:
                     raise LakeUnavailable(f"deleting from {self.uri} failed for {len(errors)} object(s): {errors[:3]}")
 
-    def abort_stale_uploads(self, keys: Iterable[str], older_than_hours: float) -> list[str]:
-        """Abort multipart uploads of `keys` (a dead run's files), or of any key if older than the limit."""
-        wanted = {self._full(k) for k in keys}
+    def has_keys(self, prefix: str) -> bool:
+        full = self._full(prefix.rstrip("/"))
+        with self._errors(f"listing {prefix}"):
+            found = self.client.list_objects_v2(Bucket=self.bucket, Prefix=f"{full}/" if full else "", MaxKeys=1)
+        return bool(found.get("Contents"))
+
+    # ---- conditional writes (If-None-Match / If-Match), each checked by reading the object back ----------
+    def read_versioned(self, key: str) -> Versioned | None:
+        with self._errors(f"reading {key}"):
+            try:
+                found = self.client.get_object(Bucket=self.bucket, Key=self._full(key))
+            except self.client.exceptions.NoSuchKey:
+                return None
+            data = found["Body"].read()
+        # both times from the server's clock: writers on hosts whose clocks disagree still agree on ages
+        date = found["ResponseMetadata"].get("HTTPHeaders", {}).get("date")
+        now = parsedate_to_datetime(date) if date else dt.datetime.now(dt.UTC)
+        return Versioned(data, found["ETag"], max(0.0, (now - found["LastModified"]).total_seconds()))
+
+    def write_if(self, key: str, data: bytes, *, tag: str | None) -> str | None:
+        from botocore.exceptions import ClientError
+
+        condition = {"IfNoneMatch": "*"} if tag is None else {"IfMatch": tag}
+        with self._errors(f"writing {key}"):
+            try:
+                self.client.put_object(Bucket=self.bucket, Key=self._full(key), Body=data, **condition)
+            except ClientError as exc:
+                if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") not in (404, 409, 412):
+                    raise
+                # 412 also answers a retry of our own write whose first answer was lost: judged below
+        # Stores that ignore the condition headers, and lost answers, are caught by reading back.
+        after = self.read_versioned(key)
+        return after.tag if after is not None and after.data == data else None
+
+    def delete_if(self, key: str, tag: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        with self._errors(f"deleting {key}"):
+            try:
+                self.client.delete_object(Bucket=self.bucket, Key=self._full(key), IfMatch=tag)
+            except ClientError as exc:
+                if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (404, 412):
+                    return False
+                raise
+        return True
+
+    def remove_leftovers(self, pending_keys: Iterable[str], older_than_hours: float) -> list[str]:
+        """Abort multipart uploads of `pending_keys` (a dead run's files), or of any key if older than the limit.
+
+        Objects themselves need nothing: a PUT or a completed multipart upload is atomic on S3."""
+        wanted = {self._full(k) for k in pending_keys}
         cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(hours=older_than_hours)
         aborted: list[str] = []
         with self._errors("listing unfinished uploads"):

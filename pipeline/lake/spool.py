@@ -3,12 +3,14 @@
 Layout of one run under the spool folder::
 
     <run_id>/.lock                       held (flock) while the run's process is alive
+    <run_id>/lake                        the URI of the lake the run belongs to (only runs on it touch it)
     <run_id>/pending/<dataset>/batch-NNNNN.parquet   rows as added, before close
     <run_id>/final/<lake key>            finished files, named exactly as in the lake
     <run_id>/state.json                  written once the final files exist: the run is ready to publish
 
 A run folder without `state.json` belongs to a process that died before closing: nothing of it was
-published or committed, so its inputs are ingested again by the next run and the folder is discarded.
+published or committed, so its inputs are ingested again by the next run on its lake and the folder is
+discarded.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 STATE_FILE = "state.json"
 LOCK_FILE = ".lock"
+LAKE_FILE = "lake"
 
 
 class RowSpool:
@@ -110,6 +113,17 @@ class RunDir:
         if not root.exists():
             return []
         return sorted(p.relative_to(root).as_posix() for p in root.rglob("*.parquet"))
+
+    def claim(self, lake_uri: str) -> None:
+        """Record the lake this run writes to (once, when the run starts)."""
+        (self.path / LAKE_FILE).write_text(lake_uri + "\n", encoding="utf-8")
+
+    def lake(self) -> str | None:
+        """The lake this run belongs to; None for a folder written before runs recorded it."""
+        try:
+            return (self.path / LAKE_FILE).read_text(encoding="utf-8").strip() or None
+        except FileNotFoundError:
+            return None
 
     def read_state(self) -> dict | None:
         try:

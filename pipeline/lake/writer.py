@@ -2,27 +2,29 @@
 
 Order of a close, which is what makes a run all-or-nothing for readers that follow manifests and
 makes a failed publish resumable: final files are written into the spool, `state.json` marks the run
-ready, every file is uploaded (deterministic keys: a retry overwrites, never duplicates), the
-caller's `before_manifest` commits the dedup index, and the manifest is written last. Any failure
-leaves the spool in place; the next run's `recover()` publishes it before new work.
+ready, every file is uploaded (deterministic keys: a retry overwrites, never duplicates), the writer
+lease (if held) is confirmed, the caller's `before_manifest` commits the dedup index, and the manifest
+is written last. Any failure leaves the spool in place; the next run on the same lake publishes it
+before new work (`pipeline/recovery.py`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipeline.lake.config import LakeConfig
-from pipeline.lake.manifest import build_manifest, describe_file, write_manifest
+from pipeline.lake.lease import WriterLease
+from pipeline.lake.manifest import build_manifest, describe_file, read_manifest, write_manifest
 from pipeline.lake.parquet import write_files
+from pipeline.lake.pending import SpooledRun, waiting_runs
 from pipeline.lake.rejects import lake_reject_keys
 from pipeline.lake.schema import ARTICLES, FILLED_AT_CLOSE, SCHEMAS, check_row, partition_dir
-from pipeline.lake.spool import RowSpool, RunDir, other_runs
+from pipeline.lake.spool import RowSpool, RunDir
 from pipeline.lake.store import LakeUnavailable, Store
 
 logger = logging.getLogger(__name__)
@@ -43,16 +45,25 @@ class LakeWriter:
         self.config = config
         self.run = RunDir(self.spool_dir / run_id)
         self.run.lock(wait=True)
+        self.run.claim(store.uri)
         schemas = {"articles": SPOOLED_ARTICLES, "links": SCHEMAS["links"], "rejects": SCHEMAS["rejects"]}
         self.spools = {
             name: RowSpool(self.run.pending(name), schema, config.spool_batch_rows, config.spool_batch_bytes)
             for name, schema in schemas.items()
         }
-        # Keys landed by runs this writer recovered: their dedup state was never committed, so the
-        # same inputs come through again and must not be written twice.
-        self._recovered_docs: set[str] = set()
-        self._recovered_links: set[tuple[str, str, str]] = set()
+        self.lease: WriterLease | None = None
         self.closed = False
+
+    def acquire_lease(self) -> None:
+        """Be the lake's only writer until `close` (raises `LakeBusy` naming the writer that is)."""
+        self.lease = WriterLease(self.store, self.run_id, self.config.lease_seconds).acquire()
+
+    def discard(self) -> None:
+        """Give up a run that could not start: release the lease, remove its (empty) spool folder."""
+        self.closed = True
+        if self.lease is not None:
+            self.lease.release()
+        self.run.remove()
 
     # ---- rows -------------------------------------------------------------------------------
     def add_article(self, row: dict) -> None:
@@ -72,46 +83,36 @@ class LakeWriter:
         self.spools["rejects"].add(row)
 
     # ---- recovery ---------------------------------------------------------------------------
-    def recover(self) -> list[str]:
-        """Publish what earlier incomplete runs left in the spool; returns the lake keys published."""
-        ready: list[tuple[RunDir, dict]] = []
-        for run in other_runs(self.spool_dir, self.run_id):
-            if not run.lock(wait=False):
-                logger.info("spooled run %s is still being written by a live process; left alone", run.run_id)
-                continue
-            state = run.read_state()
-            if state is None:
-                logger.warning(
-                    "run %s stopped before it finished writing: none of it was published or committed, "
-                    "so its inputs will be ingested again; discarding %s",
-                    run.run_id,
-                    run.path,
-                )
-                run.remove()
-                continue
-            ready.append((run, state))
-        # Uploads a killed process left unfinished: invisible to readers, but they cost storage.
-        pending_keys = [key for run, _ in ready for key in run.final_keys()]
-        aborted = self.store.abort_stale_uploads(pending_keys, self.config.stale_upload_hours)
-        if aborted:
-            logger.warning("aborted %d unfinished multipart upload(s): %s", len(aborted), ", ".join(aborted))
-        published: list[str] = []
-        for run, state in ready:
-            self._remember(run)
-            manifest = self._publish(run, state, before_manifest=None, recovered_by=self.run_id)
-            published += [f["key"] for f in manifest["files"]]
-            logger.warning("published run %s from the spool (%s rows)", run.run_id, manifest["rows"])
-        return published
+    def waiting_runs(self) -> list[SpooledRun]:
+        """Closed runs of this lake waiting in the spool, locked by this process (see `pending.waiting_runs`).
 
-    def _remember(self, run: RunDir) -> None:
-        import pyarrow.parquet as pq
+        A run whose manifest is already in the lake (killed just after writing it) is only cleaned up."""
+        runs = []
+        for run in waiting_runs(self.spool_dir, self.run_id, self.store.uri):
+            if read_manifest(self.store, run.run_id) is not None:
+                logger.info("spooled run %s was already published; removing %s", run.run_id, run.dir.path)
+                run.dir.remove()
+            else:
+                runs.append(run)
+        return runs
 
-        for key in run.final_keys():
-            if key.startswith("articles/"):
-                self._recovered_docs.update(pq.read_table(run.final(key), columns=["doc_id"])["doc_id"].to_pylist())
-            elif key.startswith("links/"):
-                t = pq.read_table(run.final(key), columns=["doc_id", "other_doc_id", "kind"])
-                self._recovered_links.update(zip(*(t[c].to_pylist() for c in t.column_names), strict=True))
+    def remove_leftovers(self, runs: list[SpooledRun]) -> list[str]:
+        """Remove what killed writers left in the lake: temporary files, unfinished multipart uploads."""
+        pending = [key for run in runs for key in run.dir.final_keys()]
+        removed = self.store.remove_leftovers(pending, self.config.stale_upload_hours)
+        if removed:
+            logger.warning("removed %d leftover(s) of killed writers: %s", len(removed), ", ".join(removed))
+        return removed
+
+    def publish_spooled(
+        self, run: SpooledRun, *, gone: Sequence[str] = (), before_manifest: Callable[[], None] | None = None
+    ) -> dict:
+        """Publish a run another process left in the spool; `gone`: its keys an earlier attempt uploaded but it no longer has."""
+        if gone:
+            self.store.delete_keys(list(gone))
+        manifest = self._publish(run.dir, run.state, before_manifest=before_manifest, recovered_by=self.run_id)
+        logger.warning("published run %s from the spool (%s rows)", run.run_id, manifest["rows"])
+        return manifest
 
     # ---- close ------------------------------------------------------------------------------
     def close(
@@ -139,9 +140,11 @@ class LakeWriter:
             return self._publish(self.run, state, before_manifest=before_manifest)
         finally:
             self.run.unlock()  # published, or ready for whichever run recovers it
+            if self.lease is not None:
+                self.lease.release()
 
     def _finalize(self, assignments: Mapping[str, tuple[str | None, str]]) -> dict:
-        seen: set[str] = set(self._recovered_docs)
+        seen: set[str] = set()
         missing = 0
 
         def articles():
@@ -162,16 +165,9 @@ class LakeWriter:
                     "story_id", pa.array(story, pa.string())
                 )
 
-        def links():
-            for table in self.spools["links"].tables():
-                if self._recovered_links:
-                    keys = zip(*(table[c].to_pylist() for c in ("doc_id", "other_doc_id", "kind")), strict=True)
-                    table = table.filter(pa.array([k not in self._recovered_links for k in keys], pa.bool_()))
-                yield table
-
         counts = {
             "articles": self._write_final("articles", articles()),
-            "links": self._write_final("links", links()),
+            "links": self._write_final("links", self.spools["links"].tables()),
         }
         if missing:
             logger.warning("%d article(s) had no dedup assignment; each is its own story", missing)
@@ -194,11 +190,14 @@ class LakeWriter:
         try:
             if not state["rejects_final"]:
                 self._finalize_rejects(run, state)
+            self._give_schema_to_empty_datasets(run, state)
             files = [describe_file(run.final(key), key) for key in run.final_keys()]
             for f in files:
                 self.store.put_file(run.final(f["key"]), f["key"], sha256=f["sha256"])
                 logger.debug("uploaded %s (%d bytes)", f["key"], f["bytes"])
             if before_manifest is not None:
+                if self.lease is not None:
+                    self.lease.confirm()
                 try:
                     before_manifest()
                 except LakeUnavailable:
@@ -223,6 +222,18 @@ class LakeWriter:
             ) from exc
         run.remove()
         return manifest
+
+    def _give_schema_to_empty_datasets(self, run: RunDir, state: dict) -> None:
+        """A dataset with no file in the lake gets one of zero rows from this run, so readers find its columns.
+
+        Zero rows: no reader counts anything twice. Only while the dataset has no file: the lake does not
+        fill up with empty files, one per run."""
+        keys = run.final_keys()
+        for dataset, schema in SCHEMAS.items():
+            if any(k.startswith(f"{dataset}/") for k in keys) or self.store.has_keys(dataset):
+                continue
+            out = run.final(partition_dir(dataset, state["ingest_date"]))
+            write_files([], schema, out, f"part-{state['run_id']}", self.config, empty_file=True)
 
     def _finalize_rejects(self, run: RunDir, state: dict) -> None:
         """Write the run's rejects file, minus rejects already in the lake (needs the store, so done here)."""

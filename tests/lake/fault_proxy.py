@@ -39,6 +39,7 @@ class FaultProxy:
         self.upstream = (parts.hostname, parts.port)
         self.rules: list[Rule] = []
         self.log: list[tuple[str, str, str]] = []  # (method, path, what happened: status or fault)
+        self.arrived: list[tuple[str, str]] = []  # (method, path) as each request comes in, before any fault
         self.times: list[float] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -57,6 +58,7 @@ class FaultProxy:
         with self._lock:
             self.rules.clear()
             self.log.clear()
+            self.arrived.clear()
             self.times.clear()
 
     def _take(self, method: str, path: str) -> Rule | None:
@@ -96,6 +98,8 @@ class FaultProxy:
                 return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
             def _handle(self) -> None:
+                with proxy._lock:
+                    proxy.arrived.append((self.command, self.path))
                 body = self._body()
                 rule = proxy._take(self.command, self.path)
                 if rule is not None and rule.action == "503":

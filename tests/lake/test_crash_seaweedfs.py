@@ -13,7 +13,7 @@ import pytest
 from pipeline.lake import LakeConfig, LakeUnavailable, LakeWriter, open_store
 from pipeline.lake.read import open_dataset
 from tests.lake.fault_proxy import FaultProxy
-from tests.lake.rows import DAY, article
+from tests.lake.rows import DAY, article, recover
 from tests.lake.writer_proc import texts
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -42,7 +42,9 @@ def test_server_killed_mid_run_then_restarted_every_row_lands_once(seaweedfs, se
     finally:
         seaweedfs.start()
     w2 = LakeWriter(open_store(lake, quick), run_id="r2", ingest_date=DAY, spool_dir=tmp_path / "spool", config=quick)
-    assert w2.recover() == ["articles/ingest_date=2024-05-01/part-r1-0.parquet"]
+    dedup, published = recover(w2)
+    assert published == ["articles/ingest_date=2024-05-01/part-r1-0.parquet"]
+    assert all(dedup.is_known(r["doc_id"]) for r in rows)  # r0 closed without a dedup stage
     w2.close({}, settings={})
     doc_ids = open_dataset(lake, "articles").to_table()["doc_id"].to_pylist()
     assert sorted(doc_ids) == sorted(r["doc_id"] for r in first + rows)  # the earlier run survived the crash too
@@ -82,7 +84,9 @@ def test_writer_killed_mid_multipart_upload_leaves_nothing_visible_and_next_run_
 
     store = open_store(lake, LakeConfig())
     w2 = LakeWriter(store, run_id="r2", ingest_date=DAY, spool_dir=tmp_path / "spool", config=LakeConfig())
-    assert w2.recover() == [key.removeprefix("lake/")]
+    _, published = recover(w2)
+    assert [k for k in published if k.startswith("articles/")] == [key.removeprefix("lake/")]
+    w2.close({}, settings={})
     assert not client.list_multipart_uploads(Bucket=seaweed_bucket).get("Uploads")  # the stale upload is aborted
     table = open_dataset(lake, "articles").to_table(columns=["doc_id", "text"])
     assert table["text"].to_pylist() == texts(n, chars)

