@@ -93,6 +93,14 @@ def render(html: str) -> str:
     return html_to_text(html)
 
 
+def read_html(path: Path) -> str:
+    """A saved page decoded as the pipeline decodes it (BOM, UTF-8, declared charset, detection)."""
+    from pipeline.extract.decode import decode_bytes, sniff_declared
+
+    raw = path.read_bytes()
+    return decode_bytes(raw, sniff_declared(raw))
+
+
 def readability_site(folder: str) -> str:
     return _READABILITY_SITES.get(folder, re.sub(r"-\d+$", "", folder))
 
@@ -106,9 +114,9 @@ def readability_pages() -> list[Page]:
     titles = _load_json(LABELS / "titles.json").get("readability", {})
     pages = []
     for folder in real_site_pages():
-        html = (folder / "source.html").read_text(encoding="utf-8", errors="replace")
+        html = read_html(folder / "source.html")
         meta = json.loads((folder / "expected-metadata.json").read_text(encoding="utf-8"))
-        reference = render((folder / "expected.html").read_text(encoding="utf-8", errors="replace"))
+        reference = render(read_html(folder / "expected.html"))
         title = titles.get(folder.name, {}).get("title", meta.get("title"))
         pages.append(Page("readability", folder.name, readability_site(folder.name), html, render(html),
                           reference, title, "hand-made"))
@@ -122,10 +130,11 @@ def multi_outlet_pages(with_pending: bool = False) -> list[Page]:
     for name, label in sorted(labels.items()):
         if label["review"] == "excluded" or (label["review"] == "pending" and not with_pending):
             continue
-        html = (require(MULTI_OUTLET) / name).read_text(encoding="utf-8", errors="replace")
+        html = read_html(require(MULTI_OUTLET) / name)
         dump = render(html)
+        title = label["title"] if label["title_review"] != "pending" else None
         pages.append(Page("multi-outlet", name, label["group"], html, dump,
-                          reference_from_keys(dump, label["body"]), label.get("title"), label["review"]))
+                          reference_from_keys(dump, label["body"]), title, label["review"]))
     return pages
 
 
@@ -156,9 +165,16 @@ def dump_lines(dump: str) -> list[tuple[str, str]]:
 
 
 def body_line_mask(dump: str, reference: str) -> list[bool]:
-    """Which non-blank dump lines belong to `reference`: the line is one of its lines, or (4 words and more)
-    at least 60% of the line's word 4-grams occur in it. Short lines need an exact match, so a menu word
-    that the article happens to use is never body."""
+    """Which non-blank dump lines (as `dump_lines` lists them) belong to `reference` (see `body_key_mask`)."""
+    from pipeline.extract.blocks import line_key
+
+    return body_key_mask([key for key in map(line_key, dump.splitlines()) if key], reference)
+
+
+def body_key_mask(keys: list[str], reference: str) -> list[bool]:
+    """Which lines, given by their matching keys, belong to `reference`: the line is one of its lines, or
+    (4 words and more) at least 60% of the line's word 4-grams occur in it. Short lines need an exact
+    match, so a menu word that the article happens to use is never body."""
     from pipeline.extract.blocks import line_key
     from pipeline.extract.evaluate import shingles
 
@@ -166,10 +182,7 @@ def body_line_mask(dump: str, reference: str) -> list[bool]:
     ref_text = "\n".join(ref_keys)
     ref_shingles = shingles(ref_text)
     mask = []
-    for line in dump.splitlines():
-        key = line_key(line)
-        if not key:
-            continue
+    for key in keys:
         own = shingles(key)
         if key in ref_keys:
             mask.append(True)

@@ -6,11 +6,11 @@
                                         [--title "..."] [--note "..."]
     python bench/label_pages.py stats
 
-A proposal is the HTML-mode extraction of the code the split was made with (trafilatura, recall mode)
-mapped onto the page's html-text dump lines (`corpus.body_line_mask`). It is accepted without review
-("agreement") only when readability-lxml, an independent extractor, agrees with it (word-4-gram F1 >= 0.9)
-and the page's og:title and first <h1> give the same headline; every other page is "pending" until read
-by eye. Labels are stored as line hashes and titles (`bench/labels/multi-outlet.json`), not page text.
+A body proposal is the HTML-mode extraction of the code the split was made with (trafilatura, recall
+mode) mapped onto the page's html-text dump lines (`corpus.body_line_mask`). It is accepted without review
+("agreement") only when readability-lxml, an independent extractor, agrees with it (word-4-gram F1 >= 0.9);
+every other page is "pending" until read by eye. A title is accepted when the page's og:title and first
+<h1> give the same headline, else it is read by eye ("eye"; None where the page shows no headline to judge). Labels are stored as line hashes and titles (`bench/labels/multi-outlet.json`), not page text.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.corpus import LABELS, MULTI_OUTLET, body_line_mask, dump_lines, render, require  # noqa: E402
+from bench.corpus import LABELS, MULTI_OUTLET, body_line_mask, dump_lines, read_html, render, require  # noqa: E402
 
 LABEL_FILE = LABELS / "multi-outlet.json"
 _URL = re.compile(r"""<link[^>]+rel=["']canonical["'][^>]*href=["']([^"']+)|<meta[^>]+property=["']og:url["'][^>]*"""
@@ -75,7 +75,7 @@ def propose_one(path: str) -> dict:
     from pipeline.extract.evaluate import shingle_f1
 
     name = Path(path).name
-    html = Path(path).read_text(encoding="utf-8", errors="replace")
+    html = read_html(Path(path))
     dump = render(html)
     try:
         ours = extract_html(html)
@@ -92,9 +92,10 @@ def propose_one(path: str) -> dict:
     h1 = _first(r"<h1[^>]*>(.*?)</h1>", html)
     agree_body = shingle_f1(text, second) if text else 0.0
     agree_title = bool(og and h1 and _norm_title(og) == _norm_title(h1))
-    return {"name": name, "site": site_of(name, html), "body": body, "title": h1 if agree_title else title,
+    return {"name": name, "site": site_of(name, html), "body": body, "title": h1 if agree_title else None,
             "agreement": round(agree_body, 3), "title_sources": {"og": og, "h1": h1, "html_mode": title},
-            "review": "agreement" if agree_body >= 0.9 and agree_title and body else "pending"}
+            "review": "agreement" if agree_body >= 0.9 and body else "pending",
+            "title_review": "agreement" if agree_title else "pending"}
 
 
 def _groups(sites: dict[str, str]) -> dict[str, str]:
@@ -132,9 +133,10 @@ def propose(jobs: int) -> None:
         name = proposal.pop("name")
         old = labels["pages"].get(name)
         proposal["group"] = groups[name]
-        if old and old["review"] not in ("agreement", "pending"):
-            old.update(group=proposal["group"], site=proposal["site"])  # a reviewed label is never overwritten
-            continue
+        if old and old.get("title_review") == "eye":  # a title read by eye is never overwritten
+            proposal.update(title=old["title"], title_review="eye")
+        if old and old["review"] not in ("agreement", "pending"):  # nor a body read by eye
+            proposal.update({k: old[k] for k in ("body", "review", "note") if k in old})
         labels["pages"][name] = proposal
     save(labels)
     stats()
@@ -151,7 +153,7 @@ def _ranges(spec: str | None) -> set[int]:
 
 def show(name: str) -> None:
     label = load()["pages"][name]
-    dump = render((MULTI_OUTLET / name).read_text(encoding="utf-8", errors="replace"))
+    dump = render(read_html(MULTI_OUTLET / name))
     body = set(label["body"])
     print(f"# {name}  site={label['site']} group={label['group']} review={label['review']} "
           f"agreement={label.get('agreement')}\n# title: {label.get('title')!r}\n# sources: {label.get('title_sources')}")
@@ -162,7 +164,7 @@ def show(name: str) -> None:
 def set_label(name: str, review: str, add: str | None, drop: str | None, title: str | None, note: str | None) -> None:
     labels = load()
     label = labels["pages"][name]
-    lines = dump_lines(render((MULTI_OUTLET / name).read_text(encoding="utf-8", errors="replace")))
+    lines = dump_lines(render(read_html(MULTI_OUTLET / name)))
     body = set(label["body"])
     body |= {lines[i][1] for i in _ranges(add)}
     body -= {lines[i][1] for i in _ranges(drop)}
@@ -170,7 +172,7 @@ def set_label(name: str, review: str, add: str | None, drop: str | None, title: 
     label["body"] = list(dict.fromkeys(label["body"]))
     label["review"] = review
     if title is not None:
-        label["title"] = title or None
+        label.update(title=title or None, title_review="eye")
     if note:
         label["note"] = note
     save(labels)

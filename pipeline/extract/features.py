@@ -1,0 +1,145 @@
+"""Features of every line (block) of a text dump for the learned block classifier.
+
+A line's own statistics (length, stopword density, punctuation, digits, list marker), vocabulary cues
+(read-also links, consent/newsletter notices, comment threads, share buttons) in the languages we meet,
+its neighbours' statistics, its position on the page and in the page's text mass, and its repetition
+(inside the dump and across the site's other pages via site templates). `FEATURE_NAMES` is stored with
+the model: a model trained on other features is refused at load time.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+
+import numpy as np
+
+from pipeline.extract.blocks import Block
+
+logger = logging.getLogger(__name__)
+
+# Matched on matching-normalized lines (casefolded, Arabic letter variants unified).
+_NOTICE = re.compile(
+    r"cookie|consent|privacy|gdpr|datenschutz|einwilligung|zustimm|akzeptier|\baccept|newsletter|subscri|"
+    r"abonnier|abonnez|abonne|anmelden|sign up|sign in|log in|login|registrier|inscr[ií]b|suscr[ií]b|"
+    r"iscriviti|privacidad|confidentialit|privacidade|rgpd|dsgvo|disclaimer|haftungsausschluss|"
+    r"terms of (?:use|service)|nutzungsbedingungen|impressum|all rights reserved|alle rechte|copyright|©|"
+    r"ملفات تعريف الارتباط|الخصوصيه|النشره البريديه|اشترك|جميع الحقوق"
+)
+_COMMENT = re.compile(
+    r"\breply\b|\bantworten\b|\bresponder\b|répondre|\brispondi\b|\bsays:|\bsagt:|\bdice:|\bdit:|"
+    r"\bcomments?\b|kommentar|comentario|commentaire|commento|leave a |schreibe einen|deja un|laisser un|"
+    r"\bago\b|\bvor \d+ (?:minuten|stunden|tagen)|\bhace \d+|\bil y a \d+|التعليقات|تعليق|\bresponses?\b"
+)
+_SHARE = re.compile(
+    r"facebook|twitter|whatsapp|telegram|pinterest|linkedin|instagram|youtube|\bshare\b|teilen|compartir|"
+    r"partager|condividi|e-?mail|\bprint\b|drucken|imprimir|شارك|مشاركه"
+)
+_LINK_CUE = re.compile(
+    r"^(?:اقرا ايضا|اقرا المزيد|شاهد ايضا|طالع ايضا|مواضيع ذات صله|اخبار ذات صله|read also|read more|see also|"
+    r"related|recommended|more from|more stories|most read|most popular|trending|lire aussi|à lire aussi|"
+    r"a lire aussi|voir aussi|lesen sie auch|mehr zum thema|das könnte sie|auch interessant|weitere artikel|"
+    r"leer más|lea también|te puede interesar|leia também|leia mais|veja também|читайте также|leggi anche)"
+)
+_SEPARATORS = re.compile(r"[|»›·•>/]")
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_UPPER = re.compile(r"[A-ZÀ-ÞА-Я]")
+_LETTERS = re.compile(r"[^\W\d_]")
+
+_OWN = ("log_chars", "words", "stop_density", "punct_per_word", "ends_sentence", "full_stop", "digit_ratio",
+        "bullet", "link_cue", "notice", "comment", "share", "repeated", "template", "upper_ratio",
+        "mean_word_chars", "separators", "year", "first_upper_or_digit")
+_NEIGHBOURS = (-2, -1, 1, 2)
+_NEIGHBOUR_OWN = ("log_chars", "stop_density", "ends_sentence", "link_cue", "notice")
+FEATURE_NAMES = (
+    _OWN
+    + tuple(f"{name}@{offset:+d}" for offset in _NEIGHBOURS for name in _NEIGHBOUR_OWN)
+    + ("position", "log_index", "log_from_end", "chars_to_max", "mass_before", "mass_after",
+       "window_stop_density", "window_log_chars", "window_text_lines", "text_distance", "log_lines",
+       "page_stop_density", "notice_window", "comment_window")
+)
+_TEXT_LINE_CHARS = 80  # a line this long ending like a sentence counts as running text for the context features
+
+
+def _own(block: Block, template: bool) -> list[float]:
+    key = block.key
+    letters = _LETTERS.findall(block.text)
+    first = block.text[:1]
+    return [
+        math.log1p(block.chars),
+        float(min(block.words, 200)),
+        block.stop_density,
+        block.punct / max(block.words, 1),
+        float(block.ends_sentence),
+        float(block.full_stop),
+        block.digit_ratio,
+        float(block.bullet),
+        float(bool(_LINK_CUE.match(key))),
+        float(len(_NOTICE.findall(key))),
+        float(len(_COMMENT.findall(key))),
+        float(len(_SHARE.findall(key))),
+        float(min(block.repeated, 5)),
+        float(template),
+        len(_UPPER.findall(block.text)) / len(letters) if letters else 0.0,
+        block.chars / max(block.words, 1),
+        float(len(_SEPARATORS.findall(block.text))),
+        float(bool(_YEAR.search(block.text))),
+        float(first.isupper() or first.isdigit()),
+    ]
+
+
+def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
+    """Mean of `values` over the window of +-`radius` lines around each line (clipped at the page edges)."""
+    padded = np.concatenate([[0.0], np.cumsum(values)])
+    n = len(values)
+    lo = np.clip(np.arange(n) - radius, 0, n)
+    hi = np.clip(np.arange(n) + radius + 1, 0, n)
+    return (padded[hi] - padded[lo]) / np.maximum(hi - lo, 1)
+
+
+def block_features(blocks: list[Block], template_keys: frozenset[str] = frozenset()) -> np.ndarray:
+    """The feature matrix (one row per block, columns as `FEATURE_NAMES`), float64."""
+    n = len(blocks)
+    if n == 0:
+        return np.zeros((0, len(FEATURE_NAMES)))
+    own = np.array([_own(b, b.key in template_keys) for b in blocks], dtype=np.float64)
+    columns = {name: own[:, i] for i, name in enumerate(_OWN)}
+    parts = [own]
+    for offset in _NEIGHBOURS:
+        shifted = np.zeros((n, len(_NEIGHBOUR_OWN)))
+        src = np.arange(n) + offset
+        valid = (src >= 0) & (src < n)
+        for j, name in enumerate(_NEIGHBOUR_OWN):
+            shifted[valid, j] = columns[name][src[valid]]
+            if name == "log_chars":
+                shifted[~valid, j] = -1.0  # beyond the page edge
+        parts.append(shifted)
+    chars = np.array([b.chars for b in blocks], dtype=np.float64)
+    text_line = ((chars >= _TEXT_LINE_CHARS) & (columns["ends_sentence"] > 0)).astype(np.float64)
+    mass = np.cumsum(chars)
+    total = mass[-1]
+    index = np.arange(n, dtype=np.float64)
+    text_positions = np.flatnonzero(text_line)
+    if len(text_positions):
+        nearest = np.abs(index[:, None] - text_positions[None, :]).min(axis=1)
+    else:
+        nearest = np.full(n, 50.0)
+    context = np.column_stack([
+        index / max(n - 1, 1),
+        np.log1p(index),
+        np.log1p(n - 1 - index),
+        chars / chars.max(),
+        (mass - chars) / total,
+        (total - mass) / total,
+        _window_mean(columns["stop_density"], 3),
+        _window_mean(columns["log_chars"], 3),
+        _window_mean(text_line, 5),
+        np.minimum(nearest, 50.0),
+        np.full(n, math.log1p(n)),
+        np.full(n, float(np.average(columns["stop_density"], weights=chars))),
+        _window_mean(np.minimum(columns["notice"], 1.0), 2),
+        _window_mean(np.minimum(columns["comment"], 1.0), 2),
+    ])
+    return np.hstack(parts + [context])
+
