@@ -44,7 +44,8 @@ PARAMS = {
     "seed": SEED, "deterministic": True, "force_row_wise": True, "num_threads": 1, "verbosity": -1,
 }
 ROUNDS = 250
-GRID = {"threshold": (0.3, 0.4, 0.5, 0.6), "exponent": (0.0, 0.5, 1.0), "keep": (0.2, 0.35, 0.5)}
+GRID = {"threshold": (0.5, 0.6, 0.7, 0.8), "exponent": (0.5, 1.0, 1.5), "keep": (0.05, 0.1, 0.2, 0.35),
+        "relative": (0.4, 0.5, 0.6, 1.0)}
 
 
 def page_rows(page: Page, templates: SiteTemplates) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
@@ -113,7 +114,8 @@ def main() -> None:
     booster = train(*(np.concatenate([r[k] for r in rows]) for k in range(3)))
     info = {"version": MODEL_VERSION, "lightgbm": lightgbm.__version__, "params": PARAMS, "rounds": ROUNDS,
             "train_pages": len(pages), "train_sites": len({p.site for p in pages}),
-            "region": {"threshold": rule.threshold, "exponent": rule.exponent, "keep": rule.keep},
+            "region": {"threshold": rule.threshold, "exponent": rule.exponent, "keep": rule.keep,
+                       "relative": rule.relative},
             "oof_f1": round(f1, 4)}
     model = TreeModel.from_lightgbm_dump(booster.dump_model(), info)
     args.out.parent.mkdir(parents=True, exist_ok=True)

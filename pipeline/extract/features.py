@@ -57,7 +57,8 @@ FEATURE_NAMES = (
     + tuple(f"{name}@{offset:+d}" for offset in _NEIGHBOURS for name in _NEIGHBOUR_OWN)
     + ("position", "log_index", "log_from_end", "chars_to_max", "mass_before", "mass_after",
        "window_stop_density", "window_log_chars", "window_text_lines", "text_distance", "log_lines",
-       "page_stop_density", "notice_window", "comment_window")
+       "page_stop_density", "notice_window", "comment_window", "headline_offset", "in_first_line",
+       "window_text_lines_wide", "window_stop_density_wide")
 )
 _TEXT_LINE_CHARS = 80  # a line this long ending like a sentence counts as running text for the context features
 
@@ -140,6 +141,27 @@ def block_features(blocks: list[Block], template_keys: frozenset[str] = frozense
         np.full(n, float(np.average(columns["stop_density"], weights=chars))),
         _window_mean(np.minimum(columns["notice"], 1.0), 2),
         _window_mean(np.minimum(columns["comment"], 1.0), 2),
+        _headline_offset(blocks),
+        _in_first_line(blocks),
+        _window_mean(text_line, 12),
+        _window_mean(columns["stop_density"], 10),
     ])
     return np.hstack(parts + [context])
+
+
+def _in_first_line(blocks: list[Block]) -> np.ndarray:
+    """1 for lines (of 12+ characters) that the first line contains: html-text prints the page <title>
+    first, and the headline is that title minus the site name."""
+    first = blocks[0].key
+    return np.array([float(i > 0 and len(b.key) >= 12 and b.key in first) for i, b in enumerate(blocks)])
+
+
+def _headline_offset(blocks: list[Block]) -> np.ndarray:
+    """Lines from the first line after the top that repeats part of the <title> line (the headline), clipped
+    to [-30, 30]; 31 when there is none. The article usually starts just below its headline."""
+    inside = _in_first_line(blocks)
+    anchors = np.flatnonzero(inside)
+    if not len(anchors):
+        return np.full(len(blocks), 31.0)
+    return np.clip(np.arange(len(blocks)) - anchors[0], -30, 30).astype(np.float64)
 

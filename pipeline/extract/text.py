@@ -19,7 +19,7 @@ from pipeline.extract.config import ExtractConfig
 from pipeline.extract.features import block_features
 from pipeline.extract.meta import find_author, find_date, pick_title
 from pipeline.extract.model import block_model
-from pipeline.extract.region import RegionRule, best_region
+from pipeline.extract.region import RegionRule, best_region, keep_cutoff
 from pipeline.text.language import detect_language, stopwords
 
 logger = logging.getLogger(__name__)
@@ -57,7 +57,8 @@ def extract_dump(dump: str, config: ExtractConfig, template_keys: frozenset[str]
     if title_block is not None and title_block.index >= start:
         start = title_block.index + 1  # the region swallowed the header (e.g. a headline ticker): cut at the title
     title_key = title_block.key if title_block else None
-    paragraphs = [b.text for b in blocks[start:end] if probs[b.index] >= rule.keep and b.key != title_key]
+    keep = keep_cutoff(probs, rule)
+    paragraphs = [b.text for b in blocks[start:end] if probs[b.index] >= keep and b.key != title_key]
     author = find_author(blocks, start, end, title_block, language)
     published = find_date(blocks, start, title_block, language)
     return TextResult(title_block.text if title_block else None, paragraphs, author, published, language)
