@@ -21,6 +21,7 @@ import hashlib
 import json
 import re
 import sys
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,6 +71,16 @@ class Page:
     def split(self) -> str:
         # The seeds are a requirement (every one exactly right), not a measurement: always train.
         return "train" if self.corpus == "seeds" else split_of(self.site)
+
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
+
+
+def norm_title(text: str | None) -> str:
+    """A title for exact comparison: NFKC, invisible format characters (soft hyphens) dropped, case folded,
+    typographic quotes and dashes unified, whitespace collapsed."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKC", text or "") if unicodedata.category(ch) != "Cf")
+    return " ".join(text.casefold().translate(_QUOTES).split())
 
 
 def split_of(site: str) -> str:
@@ -136,7 +147,7 @@ def multi_outlet_pages(with_pending: bool = False) -> list[Page]:
         dump = render(html)
         title = label["title"] if label["title_review"] != "pending" else None
         pages.append(Page("multi-outlet", name, label["group"], html, dump,
-                          reference_from_keys(dump, label["body"]), title, label["review"]))
+                          reference_from_keys(dump, label["body"], title), title, label["review"]))
     return pages
 
 
@@ -195,10 +206,16 @@ def body_key_mask(keys: list[str], reference: str) -> list[bool]:
     return mask
 
 
-def reference_from_keys(dump: str, keys: list[str]) -> str:
-    """The labelled body: the dump's lines whose hash is in `keys`, in page order, each once."""
+def reference_from_keys(dump: str, keys: list[str], title: str | None = None) -> str:
+    """The labelled body: the dump's lines whose hash is in `keys`, in page order, each once.
+
+    Label convention (as in readability's and the seeds' references): the headline is not body, so the
+    dump's first line (html-text prints the <title> there) and lines equal to the title never are.
+    """
     wanted, seen, body = set(keys), set(), []
-    for line, hashed in dump_lines(dump):
+    for i, (line, hashed) in enumerate(dump_lines(dump)):
+        if i == 0 or (title and norm_title(line) == norm_title(title)):
+            continue
         if hashed in wanted and hashed not in seen:
             seen.add(hashed)
             body.append(line)

@@ -21,7 +21,6 @@ import logging
 import re
 import sys
 import time
-import unicodedata
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -30,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench.baseline import BASELINE_COMMIT, baseline_outputs  # noqa: E402
-from bench.corpus import Page, all_pages  # noqa: E402
+from bench.corpus import Page, all_pages, norm_title  # noqa: E402
 from pipeline.errors import Rejected  # noqa: E402
 from pipeline.extract import ExtractConfig, SiteTemplates, extract_html, extract_text  # noqa: E402
 from pipeline.extract.evaluate import prf, shingle_counts  # noqa: E402
@@ -38,7 +37,6 @@ from pipeline.extract.evaluate import prf, shingle_counts  # noqa: E402
 logger = logging.getLogger(__name__)
 
 _WORD = re.compile(r"\w+")
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "«": '"', "»": '"', "–": "-", "—": "-"})
 # Output that is a consent, newsletter or sign-up notice instead of an article (checked on its start).
 _NOTICE = re.compile(r"cookie|consent|newsletter|privacy overview|datenschutz|einwilligung|abonn|subscribe|"
                      r"sign up|inscr[ií]b|suscr[ií]b|política de privacidad|politique de confidentialité", re.I)
@@ -47,11 +45,6 @@ LANGUAGE_GROUPS = {"en": "en", "de": "de", "es": "es/pt", "pt": "es/pt", "fr": "
 TEXT_SYSTEMS = ("today text", "text mode", "text mode + templates")
 HTML_SYSTEMS = ("today html", "trafilatura default", "trafilatura precision", "trafilatura recall",
                 "readability-lxml", "html mode")
-
-
-def norm_title(text: str | None) -> str:
-    """NFKC, case folded, typographic quotes and dashes unified, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFKC", text or "").casefold().translate(_QUOTES).split())
 
 
 def title_exact(expected: str | None, found: str | None) -> bool:

@@ -3,7 +3,7 @@
     python bench/label_pages.py propose            # (re)compute proposals; keeps every reviewed label
     python bench/label_pages.py show NAME          # the page's dump lines, body lines marked, for review
     python bench/label_pages.py set NAME --review eye-accepted|eye-corrected|excluded [--add 3-9] [--drop 12]
-                                        [--title "..."] [--note "..."]
+                                        [--only 3-9,12] [--title "..."] [--note "..."]
     python bench/label_pages.py stats
 
 A body proposal is the HTML-mode extraction of the code the split was made with (trafilatura, recall
@@ -161,11 +161,13 @@ def show(name: str) -> None:
         print(f"{i:4d} {'B' if hashed in body else ' '} {line[:220]}")
 
 
-def set_label(name: str, review: str, add: str | None, drop: str | None, title: str | None, note: str | None) -> None:
+def set_label(name: str, review: str, add: str | None, drop: str | None, title: str | None, note: str | None,
+              only: str | None = None) -> None:
     labels = load()
     label = labels["pages"][name]
     lines = dump_lines(render(read_html(MULTI_OUTLET / name)))
-    body = set(label["body"])
+    body = set(label["body"]) if only is None else set()
+    body |= {lines[i][1] for i in _ranges(only)}
     body |= {lines[i][1] for i in _ranges(add)}
     body -= {lines[i][1] for i in _ranges(drop)}
     label["body"] = [hashed for _, hashed in lines if hashed in body]
@@ -194,7 +196,7 @@ def main() -> None:
     setter = sub.add_parser("set")
     setter.add_argument("name")
     setter.add_argument("--review", required=True, choices=["eye-accepted", "eye-corrected", "excluded"])
-    for option in ("--add", "--drop", "--title", "--note"):
+    for option in ("--add", "--drop", "--title", "--note", "--only"):
         setter.add_argument(option)
     sub.add_parser("stats")
     args = parser.parse_args()
@@ -203,7 +205,7 @@ def main() -> None:
     elif args.command == "show":
         show(args.name)
     elif args.command == "set":
-        set_label(args.name, args.review, args.add, args.drop, args.title, args.note)
+        set_label(args.name, args.review, args.add, args.drop, args.title, args.note, args.only)
     else:
         stats()
 

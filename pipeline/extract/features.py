@@ -19,23 +19,21 @@ from pipeline.extract.blocks import Block
 
 logger = logging.getLogger(__name__)
 
-# Matched on matching-normalized lines (casefolded, Arabic letter variants unified).
-_NOTICE = re.compile(
-    r"cookie|consent|privacy|gdpr|datenschutz|einwilligung|zustimm|akzeptier|\baccept|newsletter|subscri|"
-    r"abonnier|abonnez|abonne|anmelden|sign up|sign in|log in|login|registrier|inscr[ií]b|suscr[ií]b|"
+# Matched on the start of matching-normalized lines (casefolded, Arabic letter variants unified): one scan
+# finds the words of all three vocabularies.
+_VOCABULARY = re.compile(
+    r"(?P<notice>cookie|consent|privacy|gdpr|datenschutz|einwilligung|zustimm|akzeptier|\baccept|newsletter|"
+    r"subscri|abonnier|abonnez|abonne|anmelden|sign up|sign in|log in|login|registrier|inscr[ií]b|suscr[ií]b|"
     r"iscriviti|privacidad|confidentialit|privacidade|rgpd|dsgvo|disclaimer|haftungsausschluss|"
     r"terms of (?:use|service)|nutzungsbedingungen|impressum|all rights reserved|alle rechte|copyright|©|"
-    r"ملفات تعريف الارتباط|الخصوصيه|النشره البريديه|اشترك|جميع الحقوق"
-)
-_COMMENT = re.compile(
-    r"\breply\b|\bantworten\b|\bresponder\b|répondre|\brispondi\b|\bsays:|\bsagt:|\bdice:|\bdit:|"
+    r"ملفات تعريف الارتباط|الخصوصيه|النشره البريديه|اشترك|جميع الحقوق)"
+    r"|(?P<comment>\breply\b|\bantworten\b|\bresponder\b|répondre|\brispondi\b|\bsays:|\bsagt:|\bdice:|\bdit:|"
     r"\bcomments?\b|kommentar|comentario|commentaire|commento|leave a |schreibe einen|deja un|laisser un|"
-    r"\bago\b|\bvor \d+ (?:minuten|stunden|tagen)|\bhace \d+|\bil y a \d+|التعليقات|تعليق|\bresponses?\b"
+    r"\bago\b|\bvor \d+ (?:minuten|stunden|tagen)|\bhace \d+|\bil y a \d+|التعليقات|تعليق|\bresponses?\b)"
+    r"|(?P<share>facebook|twitter|whatsapp|telegram|pinterest|linkedin|instagram|youtube|\bshare\b|teilen|"
+    r"compartir|partager|condividi|e-?mail|\bprint\b|drucken|imprimir|شارك|مشاركه)"
 )
-_SHARE = re.compile(
-    r"facebook|twitter|whatsapp|telegram|pinterest|linkedin|instagram|youtube|\bshare\b|teilen|compartir|"
-    r"partager|condividi|e-?mail|\bprint\b|drucken|imprimir|شارك|مشاركه"
-)
+_CUE_CHARS = 300  # cues are looked for in a line's first characters: notices and labels say it up front
 _LINK_CUE = re.compile(
     r"^(?:اقرا ايضا|اقرا المزيد|شاهد ايضا|طالع ايضا|مواضيع ذات صله|اخبار ذات صله|read also|read more|see also|"
     r"related|recommended|more from|more stories|most read|most popular|trending|lire aussi|à lire aussi|"
@@ -63,9 +61,26 @@ FEATURE_NAMES = (
 _TEXT_LINE_CHARS = 80  # a line this long ending like a sentence counts as running text for the context features
 
 
+def line_cues(block: Block) -> dict[str, float]:
+    """The vocabulary and typography cues of one line (also used by the headline ranker), computed once."""
+    if block.cues is None:
+        head, key = block.text[:_CUE_CHARS], block.key[:_CUE_CHARS]
+        counts = {"notice": 0.0, "comment": 0.0, "share": 0.0}
+        for match in _VOCABULARY.finditer(key):
+            counts[match.lastgroup] += 1.0
+        letters = _LETTERS.findall(head)
+        block.cues = {
+            "link_cue": float(bool(_LINK_CUE.match(key))),
+            **counts,
+            "upper_ratio": len(_UPPER.findall(head)) / len(letters) if letters else 0.0,
+            "separators": float(len(_SEPARATORS.findall(head))),
+            "year": float(bool(_YEAR.search(head))),
+        }
+    return block.cues
+
+
 def _own(block: Block, template: bool) -> list[float]:
-    key = block.key
-    letters = _LETTERS.findall(block.text)
+    cues = line_cues(block)
     first = block.text[:1]
     return [
         math.log1p(block.chars),
@@ -76,16 +91,16 @@ def _own(block: Block, template: bool) -> list[float]:
         float(block.full_stop),
         block.digit_ratio,
         float(block.bullet),
-        float(bool(_LINK_CUE.match(key))),
-        float(len(_NOTICE.findall(key))),
-        float(len(_COMMENT.findall(key))),
-        float(len(_SHARE.findall(key))),
+        cues["link_cue"],
+        cues["notice"],
+        cues["comment"],
+        cues["share"],
         float(min(block.repeated, 5)),
         float(template),
-        len(_UPPER.findall(block.text)) / len(letters) if letters else 0.0,
+        cues["upper_ratio"],
         block.chars / max(block.words, 1),
-        float(len(_SEPARATORS.findall(block.text))),
-        float(bool(_YEAR.search(block.text))),
+        cues["separators"],
+        cues["year"],
         float(first.isupper() or first.isdigit()),
     ]
 

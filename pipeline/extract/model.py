@@ -20,11 +20,13 @@ import numba
 import numpy as np
 
 from pipeline.extract.features import FEATURE_NAMES
+from pipeline.extract.headline import HEADLINE_FEATURES
 
 logger = logging.getLogger(__name__)
 
 MODEL_VERSION = 1
-MODEL_FILE = f"blocks-v{MODEL_VERSION}.npz"
+# The block classifier and the headline ranker, trained together by bench/train_extractor.py.
+MODEL_FILES = {"blocks": f"blocks-v{MODEL_VERSION}.npz", "headlines": f"headlines-v{MODEL_VERSION}.npz"}
 
 
 @numba.njit(cache=True, nogil=True)
@@ -108,11 +110,13 @@ class TreeModel:
 
 
 @functools.cache
-def block_model() -> TreeModel:
-    """The shipped block classifier, loaded once per process (the workers' forkserver loads it at warm-up)."""
-    with resources.as_file(resources.files("pipeline.extract") / "models" / MODEL_FILE) as path:
+def shipped_model(kind: str) -> TreeModel:
+    """A model shipped in the package ("blocks" or "headlines"), loaded once per process (the workers'
+    forkserver loads both at warm-up, so forked workers share them)."""
+    with resources.as_file(resources.files("pipeline.extract") / "models" / MODEL_FILES[kind]) as path:
         model = TreeModel.load(path)
-    if model.feature_names != FEATURE_NAMES:
-        raise RuntimeError(f"{MODEL_FILE} was trained on other features than pipeline/extract/features.py computes: "
+    expected = {"blocks": FEATURE_NAMES, "headlines": HEADLINE_FEATURES}[kind]
+    if model.feature_names != expected:
+        raise RuntimeError(f"{MODEL_FILES[kind]} was trained on other features than the code computes: "
                            "retrain it with `make train-extractor`")
     return model

@@ -1,10 +1,9 @@
 """Text-dump mode: boilerplate removal on the plain text of a whole page, without its HTML.
 
-Each non-blank line is a block. Blocks are classified jusText-style from length, stopword density and
-punctuation (plus glued-ticker, repetition and site-template signals), the article is the contiguous
-run of blocks with the highest content score (Kadane over per-block scores), short lines inside it are
-kept when they read like text, and the title is the heading-like line just above the body that the
-page repeats or whose words the body uses.
+Each non-blank line is a block. A learned classifier (`model.py`, features in `features.py`) gives each
+block the probability that it belongs to the article; the article is the contiguous run of blocks with
+the highest score on top of those probabilities (`region.py`), and the title is the line a second small
+model ranks as the headline the body belongs to (`headline.py`).
 """
 
 from __future__ import annotations
@@ -14,11 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from pipeline.extract.blocks import split_blocks
+from pipeline.extract.blocks import Block, split_blocks
 from pipeline.extract.config import ExtractConfig
-from pipeline.extract.features import block_features
-from pipeline.extract.meta import find_author, find_date, pick_title
-from pipeline.extract.model import block_model
+from pipeline.extract.features import block_features, line_cues
+from pipeline.extract.headline import pick_headline
+from pipeline.extract.meta import find_author, find_date
+from pipeline.extract.model import shipped_model
 from pipeline.extract.region import RegionRule, best_region, keep_cutoff
 from pipeline.text.language import detect_language, stopwords
 
@@ -36,29 +36,53 @@ class TextResult:
     language: str | None
 
 
+def _article_region(blocks: list[Block], probs: np.ndarray, features: np.ndarray,
+                    rule: RegionRule) -> tuple[int, int] | None:
+    """The article's [start, end), template lines taken out of the search (hand rule beside the model).
+
+    A template line is shared with pages telling other stories (templates.py), so it cannot decide where
+    this page's article is; once the article is found without them, the template lines leading into it
+    or inside it are its own paragraphs that another article of the site also prints, and count again.
+    """
+    template = [b.index for b in blocks if b.template]
+    if not template:
+        return best_region(probs, features, rule)
+    searched = probs.copy()
+    searched[template] = 0.0
+    region = best_region(searched, features, rule)
+    if region is None:
+        return None
+    start, end = region
+    while start > 0 and blocks[start - 1].template and probs[start - 1] >= rule.threshold:
+        start -= 1
+    outside = [i for i in template if not start <= i < end]
+    probs[outside] = 0.0
+    return start, end
+
+
 def extract_dump(dump: str, config: ExtractConfig, template_keys: frozenset[str] = frozenset()) -> TextResult:
     """Title, body paragraphs, author, date and language of one page text dump."""
     language = detect_language(dump, config.language_min_chars)
-    blocks = split_blocks(dump, stopwords(language))
-    model = block_model()
-    probs = model.predict(block_features(blocks, template_keys))
-    for block, p in zip(blocks, probs.tolist()):
+    stops = stopwords(language)
+    blocks = split_blocks(dump, stops)
+    for block in blocks:
         block.template = block.key in template_keys
-        block.klass = "good" if p >= 0.5 and block.chars >= config.length_low else ("short" if p >= 0.2 else "bad")
-    chars = np.array([b.chars for b in blocks], dtype=np.float64)
-    rule = RegionRule.from_info(model.info)
-    region = best_region(probs, chars, rule)
+    blocks_model = shipped_model("blocks")
+    features = block_features(blocks, template_keys)
+    probs = blocks_model.predict(features)
+    rule = RegionRule.from_info(blocks_model.info)
+    region = _article_region(blocks, probs, features, rule)
     if region is None:
         return TextResult(None, [], None, None, language)
     start, end = region
-    goods = [i for i in range(start, end) if blocks[i].klass == "good"][:2]
-    # The title may sit inside the region when a long header line (a ticker) was taken for text.
-    title_block = pick_title(blocks, start, goods[-1] if goods else start, end, config)
+    title_block = pick_headline(blocks, probs, start, end, stops, shipped_model("headlines"))
     if title_block is not None and title_block.index >= start:
-        start = title_block.index + 1  # the region swallowed the header (e.g. a headline ticker): cut at the title
+        start = title_block.index + 1  # the region began with its headline (or a ticker above it): cut there
     title_key = title_block.key if title_block else None
     keep = keep_cutoff(probs, rule)
-    paragraphs = [b.text for b in blocks[start:end] if probs[b.index] >= keep and b.key != title_key]
+    # Hand rule beside the model: a line opening with a "read also" cue links to another article.
+    paragraphs = [b.text for b in blocks[start:end]
+                  if probs[b.index] >= keep and b.key != title_key and not line_cues(b)["link_cue"]]
     author = find_author(blocks, start, end, title_block, language)
     published = find_date(blocks, start, title_block, language)
     return TextResult(title_block.text if title_block else None, paragraphs, author, published, language)
