@@ -63,7 +63,7 @@ def _norm_title(text: str | None) -> str:
 
 def _first(pattern: str, html: str) -> str | None:
     match = re.search(pattern, html, re.I | re.S)
-    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", match.group(1))).split()) if match else None
+    return " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", match.group("text"))).split()) if match else None
 
 
 def propose_one(path: str) -> dict:
@@ -88,8 +88,8 @@ def propose_one(path: str) -> dict:
         second = ""
     mask = body_line_mask(dump, text)
     body = [hashed for (_, hashed), keep in zip(dump_lines(dump), mask) if keep]
-    og = _first(r"""<meta[^>]+property=["']og:title["'][^>]*content=["']([^"']*)""", html)
-    h1 = _first(r"<h1[^>]*>(.*?)</h1>", html)
+    og = _first(r"""<meta[^>]+property=["']og:title["'][^>]*content=(["'])(?P<text>.*?)\1""", html)
+    h1 = _first(r"<h1[^>]*>(?P<text>.*?)</h1>", html)
     agree_body = shingle_f1(text, second) if text else 0.0
     agree_title = bool(og and h1 and _norm_title(og) == _norm_title(h1))
     return {"name": name, "site": site_of(name, html), "body": body, "title": h1 if agree_title else None,

@@ -76,6 +76,9 @@ def extract_dump(dump: str, config: ExtractConfig, template_keys: frozenset[str]
         return TextResult(None, [], None, None, language)
     start, end = region
     title_block = pick_headline(blocks, probs, start, end, stops, shipped_model("headlines"))
+    if title_block is not None:
+        # a headline printed twice (above the lede, then as a caption) counts where it first stands
+        title_block = next(b for b in blocks if b.key == title_block.key)
     if title_block is not None and title_block.index >= start:
         start = title_block.index + 1  # the region began with its headline (or a ticker above it): cut there
     title_key = title_block.key if title_block else None

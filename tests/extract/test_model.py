@@ -56,7 +56,7 @@ def test_shipped_model_files_are_small():
 
 def test_region_rule_comes_with_the_model():
     info = shipped_model("blocks").info["region"]
-    assert set(info) == {"threshold", "exponent", "keep", "relative"}
+    assert set(info) == {"threshold", "exponent", "keep", "relative", "extend", "cut_at_cue"}
 
 
 def test_probabilities_are_probabilities_on_a_real_dump(seed_bytes):
