@@ -47,11 +47,11 @@ logger = logging.getLogger(__name__)
 
 SEED = 20260716
 PARAMS = {
-    "objective": "binary", "learning_rate": 0.05, "num_leaves": 24, "min_data_in_leaf": 30,
+    "objective": "binary", "learning_rate": 0.08, "num_leaves": 24, "min_data_in_leaf": 30,
     "feature_fraction": 0.8, "bagging_fraction": 0.8, "bagging_freq": 1, "lambda_l2": 1.0,
     "seed": SEED, "deterministic": True, "force_row_wise": True, "num_threads": 1, "verbosity": -1,
 }
-ROUNDS = 250
+ROUNDS = 150
 HEADLINE_PARAMS = {**PARAMS, "num_leaves": 8, "min_data_in_leaf": 10, "bagging_fraction": 1.0, "bagging_freq": 0}
 HEADLINE_ROUNDS = 150
 GRID = {"threshold": (0.4, 0.5, 0.6, 0.7), "exponent": (0.5, 1.0, 1.5), "keep": (0.1, 0.2, 0.35),

@@ -19,21 +19,27 @@ from pipeline.extract.blocks import Block
 
 logger = logging.getLogger(__name__)
 
-# Matched on the start of matching-normalized lines (casefolded, Arabic letter variants unified): one scan
-# finds the words of all three vocabularies.
-_VOCABULARY = re.compile(
-    r"(?P<notice>cookie|consent|privacy|gdpr|datenschutz|einwilligung|zustimm|akzeptier|\baccept|newsletter|"
-    r"subscri|abonnier|abonnez|abonne|anmelden|sign up|sign in|log in|login|registrier|inscr[ií]b|suscr[ií]b|"
-    r"iscriviti|privacidad|confidentialit|privacidade|rgpd|dsgvo|disclaimer|haftungsausschluss|"
-    r"terms of (?:use|service)|nutzungsbedingungen|impressum|all rights reserved|alle rechte|copyright|©|"
-    r"ملفات تعريف الارتباط|الخصوصيه|النشره البريديه|اشترك|جميع الحقوق)"
-    r"|(?P<comment>\breply\b|\bantworten\b|\bresponder\b|répondre|\brispondi\b|\bsays:|\bsagt:|\bdice:|\bdit:|"
-    r"\bcomments?\b|kommentar|comentario|commentaire|commento|leave a |schreibe einen|deja un|laisser un|"
-    r"\bago\b|\bvor \d+ (?:minuten|stunden|tagen)|\bhace \d+|\bil y a \d+|التعليقات|تعليق|\bresponses?\b)"
-    r"|(?P<share>facebook|twitter|whatsapp|telegram|pinterest|linkedin|instagram|youtube|\bshare\b|teilen|"
-    r"compartir|partager|condividi|e-?mail|\bprint\b|drucken|imprimir|شارك|مشاركه)"
+# Vocabularies, matched on a line's first `_CUE_TOKENS` normalized tokens (casefolded, Arabic letter
+# variants unified) by prefix, and on its first characters for phrases: notices and labels say it up front.
+_NOTICE_STEMS = (
+    "cookie", "consent", "privacy", "gdpr", "datenschutz", "einwillig", "zustimm", "akzeptier", "accept",
+    "newsletter", "subscri", "unsubscri", "abonn", "anmeld", "login", "registrier", "inscri", "suscri", "iscriv",
+    "privacidad", "confidentialit", "privacidade", "rgpd", "dsgvo", "disclaimer", "haftungsaus",
+    "nutzungsbeding", "impressum", "copyright", "الخصوصيه", "اشترك", "الارتباط", "البريديه",
 )
-_CUE_CHARS = 300  # cues are looked for in a line's first characters: notices and labels say it up front
+_NOTICE_PHRASES = ("sign up", "sign in", "log in", "terms of use", "terms of service", "all rights reserved",
+                   "alle rechte", "©", "جميع الحقوق")
+_COMMENT_WORDS = frozenset(("reply", "antworten", "responder", "répondre", "rispondi", "comment", "comments",
+                            "ago", "response", "responses", "التعليقات", "تعليق"))
+_COMMENT_STEMS = ("kommentar", "comentario", "commentaire", "commento")
+_COMMENT_PHRASES = ("says:", "sagt:", "dice:", "dit:", "leave a ", "schreibe einen", "deja un", "laisser un")
+_COMMENT_AGE = re.compile(r"\b(?:vor \d+ (?:minuten|stunden|tagen)|hace \d+|il y a \d+)")
+_SHARE_STEMS = ("facebook", "twitter", "whatsapp", "telegram", "pinterest", "linkedin", "instagram", "youtube",
+                "share", "teilen", "compartir", "partager", "condividi", "email", "mail", "print", "drucken",
+                "imprimir", "شارك", "مشارك")
+_CUE_PREFIXES = frozenset(w[:3] for w in (*_NOTICE_STEMS, *_COMMENT_WORDS, *_COMMENT_STEMS, *_SHARE_STEMS))
+_CUE_TOKENS = 60
+_CUE_CHARS = 150
 _LINK_CUE = re.compile(
     r"^(?:اقرا ايضا|اقرا المزيد|شاهد ايضا|طالع ايضا|مواضيع ذات صله|اخبار ذات صله|read also|read more|see also|"
     r"related|recommended|more from|more stories|most read|most popular|trending|lire aussi|à lire aussi|"
@@ -61,17 +67,30 @@ FEATURE_NAMES = (
 _TEXT_LINE_CHARS = 80  # a line this long ending like a sentence counts as running text for the context features
 
 
+def _vocabulary(block: Block) -> tuple[float, float, float]:
+    """How many notice, comment and share words open the line."""
+    head = block.key[:_CUE_CHARS]
+    words = [t for t in block.tokens[:_CUE_TOKENS] if t[:3] in _CUE_PREFIXES]  # most lines have none
+    notice = sum(t.startswith(_NOTICE_STEMS) for t in words) + sum(p in head for p in _NOTICE_PHRASES)
+    comment = sum(t in _COMMENT_WORDS or t.startswith(_COMMENT_STEMS) for t in words)
+    comment += sum(p in head for p in _COMMENT_PHRASES)
+    if "vor " in head or "hace " in head or "il y a " in head:
+        comment += len(_COMMENT_AGE.findall(head))
+    share = sum(t.startswith(_SHARE_STEMS) for t in words)
+    return float(notice), float(comment), float(share)
+
+
 def line_cues(block: Block) -> dict[str, float]:
     """The vocabulary and typography cues of one line (also used by the headline ranker), computed once."""
     if block.cues is None:
-        head, key = block.text[:_CUE_CHARS], block.key[:_CUE_CHARS]
-        counts = {"notice": 0.0, "comment": 0.0, "share": 0.0}
-        for match in _VOCABULARY.finditer(key):
-            counts[match.lastgroup] += 1.0
+        head = block.text[:_CUE_CHARS]
+        notice, comment, share = _vocabulary(block)
         letters = _LETTERS.findall(head)
         block.cues = {
-            "link_cue": float(bool(_LINK_CUE.match(key))),
-            **counts,
+            "link_cue": float(bool(_LINK_CUE.match(block.key))),
+            "notice": notice,
+            "comment": comment,
+            "share": share,
             "upper_ratio": len(_UPPER.findall(head)) / len(letters) if letters else 0.0,
             "separators": float(len(_SEPARATORS.findall(head))),
             "year": float(bool(_YEAR.search(head))),

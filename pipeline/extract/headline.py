@@ -45,13 +45,15 @@ def headline_features(blocks: list[Block], probs: np.ndarray, candidates: list[i
     body_tokens = {t for b in blocks[start:end] if probs[b.index] >= 0.5 for t in b.tokens}
     first = blocks[0].key if blocks else ""
     lengths = sorted((blocks[i].chars for i in candidates), reverse=True)
+    page = "\n".join(b.key for b in blocks)
     rows = []
     for i in candidates:
         block = blocks[i]
         cues = line_cues(block)
         content = [t for t in block.tokens if t not in stops] or block.tokens
         between = sum(1 for b in blocks[i + 1:start] if b.chars >= 40)
-        elsewhere = sum(1 for b in blocks if b.index != i and len(block.key) >= 10 and block.key in b.key)
+        # other lines holding this one (a caption, the <title> line), counted at C speed over the page
+        elsewhere = page.count(block.key) - 1 if len(block.key) >= 10 else 0
         rows.append([
             float(start - i), float(i == 0), float(i > 0 and len(block.key) >= 12 and block.key in first),
             float(i > 0 and len(block.key) >= 12 and first.startswith(block.key)), float(block.words),
