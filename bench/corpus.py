@@ -191,8 +191,9 @@ def body_key_mask(keys: list[str], reference: str) -> list[bool]:
     from pipeline.extract.blocks import line_key
     from pipeline.extract.evaluate import shingles
 
-    ref_keys = {line_key(line) for line in reference.splitlines()}
-    ref_text = "\n".join(ref_keys)
+    ordered = [line_key(line) for line in reference.splitlines()]
+    ref_keys = set(ordered)
+    ref_text = "\n".join(ordered)  # in reference order: a set's order changes with each process's hash seed
     ref_shingles = shingles(ref_text)
     mask = []
     for key in keys:
