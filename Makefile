@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 LAKE ?= ./lake
 
-.PHONY: install demo test bench reliability servers clean
+.PHONY: install demo test bench reliability servers clean train-extractor
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,9 +35,16 @@ test: install servers
 	$(BIN)/python -m pytest
 
 bench: install
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/throughput.py
+
+# Retrains the text mode's block classifier and headline ranker on train sites (reads ../shared/datasets),
+# single-threaded with a fixed seed: the same data gives the same model files.
+train-extractor: install
+	$(BIN)/python -m pip install -q -e '.[dev,bench]'
+	$(BIN)/python bench/train_extractor.py
 
 # The fault classes of docs/reliability.md, more trials than `make test` runs; rewrites its table.
 reliability: install servers

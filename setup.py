@@ -17,5 +17,5 @@ setup(
         *(f"{CONFIGS}.{name}" for name in find_namespace_packages(where="configs")),
     ],
     package_dir={CONFIGS: "configs"},
-    package_data={"pipeline": ["py.typed", "report/templates/*.j2"], CONFIGS: ["**/*.yaml"]},
+    package_data={"pipeline": ["py.typed", "report/templates/*.j2", "extract/models/*.npz"], CONFIGS: ["**/*.yaml"]},
 )

@@ -1,61 +1,61 @@
-"""Extraction benchmark: word-4-gram shingle P/R/F1 and title/author/date accuracy, both modes, with baselines.
+"""Extraction benchmark on sites split into train and test: body P/R/F1 and title accuracy, both modes.
 
-    .venv/bin/python bench/extraction.py [--pages DIR] [--seeds DIR] [--jobs N]
+    .venv/bin/python bench/extraction.py [--split test|train|all] [--jobs N] [-v]
 
-Seeds: `seeds/*.txt` against tests/resources/seeds_gold.json (text mode, with and without site templates).
-Development set: the real-site pages of ../shared/datasets/readability-test-pages; the text mode reads
-each source.html rendered to text by html-text, the HTML mode reads the HTML; the reference body is
-the html-text rendering of expected.html. Baselines measured in the same run: the raw dump, jusText on
-the dump, and trafilatura with its default, precision and recall settings.
+Pages (see bench/corpus.py): readability real-site pages (hand-made bodies), multi-outlet pages (labelled
+bodies, see docs/extraction.md) and the five seeds; every figure is given for test sites and train sites
+apart, overall and per language group. Text mode reads each page's html-text dump; HTML mode reads the HTML.
+Beside ours, in the same run: today's extractor (`bench/baseline.py`: the commit before this work),
+trafilatura's default, precision and recall settings, and readability-lxml.
 
-The measure (as in public article-extraction benchmarks): `\\w+` tokens, 4-word shingles as multisets;
-per document TP/FP/FN normalized to sum to 1; TP/FP/FN averaged over documents; P and R from the
-averages, F1 from P and R.
+Body measure (`pipeline/extract/evaluate.py`): `\\w+` tokens, word-4-gram shingle multisets, per-document
+TP/FP/FN normalized to sum 1, averaged over documents; P and R from the averages, F1 from P and R.
+Titles: "exact" = equal after NFKC, case folding and whitespace collapsing (the target); "lenient" = the
+measure used before (one containing the other, the headline segment contained, or word Dice >= 0.8).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
 import sys
 import time
-import unicodedata
+from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.corpus import REAL_SITES  # noqa: E402
+from bench.baseline import BASELINE_COMMIT, baseline_outputs  # noqa: E402
+from bench.corpus import Page, all_pages, norm_title  # noqa: E402
 from pipeline.errors import Rejected  # noqa: E402
 from pipeline.extract import ExtractConfig, SiteTemplates, extract_html, extract_text  # noqa: E402
 from pipeline.extract.evaluate import prf, shingle_counts  # noqa: E402
-from pipeline.extract.html import html_to_text, parse_date, trafilatura_document  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
-
 _WORD = re.compile(r"\w+")
+# Output that is a consent, newsletter or sign-up notice instead of an article (checked on its start).
+_NOTICE = re.compile(r"cookie|consent|newsletter|privacy overview|datenschutz|einwilligung|abonn|subscribe|"
+                     r"sign up|inscr[ií]b|suscr[ií]b|política de privacidad|politique de confidentialité", re.I)
+LANGUAGE_GROUPS = {"en": "en", "de": "de", "es": "es/pt", "pt": "es/pt", "fr": "fr/it", "it": "fr/it",
+                   "zh": "zh/ja", "ja": "zh/ja", "ar": "ar"}
+TEXT_SYSTEMS = ("today text", "text mode", "text mode + templates")
+HTML_SYSTEMS = ("today html", "trafilatura default", "trafilatura precision", "trafilatura recall",
+                "readability-lxml", "html mode")
 
 
-def _norm(text: str | None) -> str:
-    text = unicodedata.normalize("NFKC", text or "").casefold()
-    text = text.translate(str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-"}))
-    return " ".join(text.split())
+def title_exact(expected: str | None, found: str | None) -> bool:
+    return bool(expected) and norm_title(expected) == norm_title(found)
 
 
-def title_ok(expected: str | None, found: str | None) -> bool:
-    """The same headline: equal after normalization, one containing the other, or word Dice >= 0.8.
-
-    Readability's expected titles sometimes keep the site name ("... | eHow", "... _光明网") and
-    sometimes come from <title> where the page's <h1> words it slightly differently.
-    """
-    e, f = _norm(expected), _norm(found)
+def title_lenient(expected: str | None, found: str | None) -> bool:
+    """The measure used before this work: containment, headline segment, or word Dice >= 0.8."""
+    e, f = norm_title(expected), norm_title(found)
     if not e or not f:
         return False
-    # the headline part of the expected title: its longest segment between site-name separators
     headline = max(re.split(r"\s+[|\-·:»]\s+|_|\[", e), key=len).strip()
     if e == f or any(len(a) >= 5 and a in b for a, b in ((f, e), (e, f), (headline, f))):
         return True
@@ -63,136 +63,138 @@ def title_ok(expected: str | None, found: str | None) -> bool:
     return bool(we and wf) and 2 * len(we & wf) / (len(we) + len(wf)) >= 0.8
 
 
-def author_ok(expected: str | None, found: str | None) -> bool:
-    e, f = _norm(expected), _norm(found)
-    e = re.sub(r"^(by|par|von|por)\s+", "", e)
-    return bool(f) and (f in e or e in f)
-
-
-def date_ok(expected: str | None, found) -> bool:
-    return found is not None and bool(expected) and expected[:10] == found.date().isoformat()
-
-
-def justext_on_dump(dump: str, language: str | None) -> str:
-    """jusText baseline on a text dump: every line becomes one <p>."""
-    import html
-
-    import justext
-
-    from pipeline.text.language import _JUSTEXT_NAMES
-
-    stoplist = justext.get_stoplist(_JUSTEXT_NAMES.get(language or "en", "English"))
-    page = "<html><body>" + "".join(f"<p>{html.escape(line)}</p>" for line in dump.splitlines() if line.strip()) + "</body></html>"
-    return "\n".join(p.text for p in justext.justext(page.encode("utf-8"), stoplist) if not p.is_boilerplate)
-
-
-def _safe(fn, *args, **kwargs):
-    try:
-        return fn(*args, **kwargs)
-    except Rejected:
-        return None
-
-
-def run_page(folder: str) -> dict:
-    """All systems on one development page: shingle counts and metadata checks per system."""
+def language_group(page: Page) -> str:
     from pipeline.text.language import detect_language
 
-    path = Path(folder)
-    html = (path / "source.html").read_text(encoding="utf-8", errors="replace")
-    reference = html_to_text((path / "expected.html").read_text(encoding="utf-8", errors="replace"))
-    meta = json.loads((path / "expected-metadata.json").read_text(encoding="utf-8"))
-    dump = html_to_text(html)
+    return LANGUAGE_GROUPS.get(detect_language(page.reference or page.dump) or "", "other")
+
+
+def _attempt(fn, *args, **kwargs) -> tuple[str | None, str]:
+    try:
+        found = fn(*args, **kwargs)
+    except Rejected:
+        return None, ""
+    return found.title, found.text
+
+
+def run_page(page: Page, templates: SiteTemplates | None) -> dict:
+    """Our systems and the library baselines on one page: (title, text) per system."""
+    import trafilatura
+
     config = ExtractConfig()
-    out: dict = {"page": path.name, "meta": {k: meta.get(k) for k in ("title", "byline", "publishedTime")}}
-    systems: dict[str, tuple] = {}
-    systems["raw dump"] = (dump, None, None, None)
-    systems["jusText on dump"] = (justext_on_dump(dump, detect_language(dump)), None, None, None)
-    text = _safe(extract_text, dump, config=config)
-    systems["text mode"] = (text.text, text.title, text.author, text.published_at) if text else ("", None, None, None)
-    for name, overrides in (("trafilatura default", {"favor_recall": False, "include_comments": True}),
-                            ("trafilatura precision", {"favor_precision": True, "favor_recall": False}),
-                            ("trafilatura recall", {"favor_recall": True, "favor_precision": False})):
-        doc = trafilatura_document(html, None, config, **overrides)
-        systems[name] = (doc.text or "", doc.title, doc.author, parse_date(doc.date)) if doc else ("", None, None, None)
-    ours = _safe(extract_html, html, config=config)
-    systems["html mode"] = (ours.text, ours.title, ours.author, ours.published_at) if ours else ("", None, None, None)
-    for name, (body, title, author, date) in systems.items():
-        out[name] = {
-            "counts": shingle_counts(reference, body),
-            "title": title_ok(meta.get("title"), title) if title is not None or name.endswith("mode") else None,
-            "author": author_ok(meta.get("byline"), author),
-            "date": date_ok(meta.get("publishedTime"), date),
-            "found_title": title,
-        }
+    out = {"text mode": _attempt(extract_text, page.dump, config=config)}
+    if templates is not None:
+        out["text mode + templates"] = _attempt(extract_text, page.dump, source="file", templates=templates,
+                                                config=config)
+    if page.html is not None:
+        out["html mode"] = _attempt(extract_html, page.html, config=config)
+        for name, options in (("trafilatura default", {}), ("trafilatura precision", {"favor_precision": True}),
+                              ("trafilatura recall", {"favor_recall": True})):
+            doc = trafilatura.bare_extraction(page.html, with_metadata=True, deduplicate=False, **options)
+            out[name] = (doc.title, doc.text or "") if doc else (None, "")
+        out["readability-lxml"] = _readability(page.html)
     return out
 
 
-def bench_seeds(seeds: Path, gold_path: Path) -> None:
-    gold = json.loads(gold_path.read_text(encoding="utf-8"))["documents"]
-    templates = SiteTemplates()
-    dumps = {name: (seeds / name).read_text(encoding="utf-8") for name in sorted(gold)}
-    for dump in dumps.values():
-        templates.observe("file", dump)
-    rows: dict[str, list] = {"raw dump": [], "jusText on dump": [], "text mode": [], "text mode + templates": []}
-    titles = {"text mode": 0, "text mode + templates": 0}
-    print(f"\n== seeds ({len(dumps)} dumps vs {gold_path.name}) ==")
-    for name, dump in dumps.items():
-        reference = "\n".join(gold[name]["body"])
-        plain = extract_text(dump)
-        learned = extract_text(dump, source="file", templates=templates)
-        rows["raw dump"].append(shingle_counts(reference, dump))
-        rows["jusText on dump"].append(shingle_counts(reference, justext_on_dump(dump, "ar")))
-        for label, result in (("text mode", plain), ("text mode + templates", learned)):
-            rows[label].append(shingle_counts(reference, result.text))
-            titles[label] += result.title == gold[name]["title"]
-        f1 = prf([rows["text mode"][-1]])[2]
-        print(f"  {name}  F1 {f1:.3f}  title {'ok' if plain.title == gold[name]['title'] else 'WRONG'}"
-              f"  author {plain.author!r} (gold {gold[name].get('author')!r})  lang {plain.language}")
-    for label, counts in rows.items():
-        p, r, f = prf(counts)
-        extra = f"  titles {titles[label]}/{len(dumps)}" if label in titles else ""
-        print(f"  {label:28s} P {p:.3f}  R {r:.3f}  F1 {f:.3f}{extra}")
+def _readability(html: str) -> tuple[str | None, str]:
+    from readability import Document
+
+    from bench.corpus import render
+
+    try:
+        document = Document(html)
+        return document.short_title(), render(document.summary())
+    except Exception:  # readability-lxml raises on pages it cannot parse: an empty answer, like a rejection
+        return None, ""
 
 
-def bench_pages(pages: Path, jobs: int, verbose: bool) -> None:
-    folders = [str(pages / name) for name in REAL_SITES if (pages / name / "source.html").exists()]
-    started = time.perf_counter()
+def _run(args: tuple[Page, SiteTemplates | None]) -> dict:
+    return run_page(*args)
+
+
+def evaluate(pages: list[Page], jobs: int) -> list[dict]:
+    """Every system's output on every page, with today's extractor from the baseline commit."""
+    templates: dict[str, SiteTemplates] = defaultdict(SiteTemplates)
+    for page in pages:  # each corpus is one folder of files: one source, many sites, as a user would feed it
+        templates[page.corpus].observe("file", page.dump)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        results = list(pool.map(run_page, folders))
-    print(f"\n== development set: {len(results)} real-site pages of {pages} ({time.perf_counter() - started:.0f} s) ==")
-    names = [k for k in results[0] if k not in ("page", "meta")]
-    print(f"  {'system':28s} {'P':>6s} {'R':>6s} {'F1':>6s}   title   author    date")
-    has_author = [r for r in results if r["meta"]["byline"]]
-    has_date = [r for r in results if r["meta"]["publishedTime"]]
-    for name in names:
-        p, r, f = prf([res[name]["counts"] for res in results])
-        judged = [res for res in results if res[name]["title"] is not None]
-        line = f"  {name:28s} {p:6.3f} {r:6.3f} {f:6.3f}"
-        if judged:
-            line += f"  {sum(res[name]['title'] for res in judged) / len(judged):6.1%}"
-            line += f"  {sum(res[name]['author'] for res in has_author)}/{len(has_author)}"
-            line += f"  {sum(res[name]['date'] for res in has_date)}/{len(has_date)}"
-        print(line)
-    if verbose:
-        for res in sorted(results, key=lambda x: prf([x["text mode"]["counts"]])[2]):
-            print(f"  {res['page']:30s} text F1 {prf([res['text mode']['counts']])[2]:.3f}"
-                  f"  html F1 {prf([res['html mode']['counts']])[2]:.3f}"
-                  f"  title(text) {res['text mode']['found_title']!r:.60}  title(html) {res['html mode']['title']}")
+        outputs = list(pool.map(_run, [(p, templates[p.corpus]) for p in pages], chunksize=4))
+    today_text = baseline_outputs([("text", p.dump) for p in pages])
+    html_pages = [i for i, p in enumerate(pages) if p.html is not None]
+    today_html = dict(zip(html_pages, baseline_outputs([("html", pages[i].html) for i in html_pages])))
+    for i, out in enumerate(outputs):
+        out["today text"] = (today_text[i]["title"], today_text[i]["text"])
+        if i in today_html:
+            out["today html"] = (today_html[i]["title"], today_html[i]["text"])
+    return outputs
+
+
+def summarize(rows: list[tuple[Page, dict]], systems: tuple[str, ...]) -> list[str]:
+    lines = []
+    for system in systems:
+        judged = [(page, out[system]) for page, out in rows if system in out]
+        if not judged:
+            continue
+        p, r, f = prf([shingle_counts(page.reference, text) for page, (_, text) in judged])
+        titled = [(page, title) for page, (title, _) in judged if page.title]
+        exact = sum(title_exact(page.title, t) for page, t in titled)
+        lenient = sum(title_lenient(page.title, t) for page, t in titled)
+        notices = sum(bool(_NOTICE.search(text[:300])) and prf([shingle_counts(page.reference, text)])[2] < 0.2
+                      for page, (_, text) in judged)
+        title = f"{exact / len(titled):6.1%} {lenient / len(titled):6.1%}" if titled else f"{'':6s} {'':6s}"
+        lines.append(f"    {system:24s} {len(judged):4d} {p:6.3f} {r:6.3f} {f:6.3f}  {title}  {notices:3d}")
+    return lines
+
+
+def report(pages: list[Page], outputs: list[dict], splits: list[str]) -> None:
+    groups = [language_group(page) for page in pages]
+    header = f"    {'system':24s} {'pages':>4s} {'P':>6s} {'R':>6s} {'F1':>6s}  {'title exact/lenient':>13s}  notices"
+    for split in splits:
+        chosen = [(p, o, g) for p, o, g in zip(pages, outputs, groups) if p.split == split]
+        for label, systems in (("text dumps", TEXT_SYSTEMS), ("HTML", HTML_SYSTEMS)):
+            print(f"\n== {split} sites, {label} ==")
+            print(header)
+            sections = [("all", chosen)]
+            sections += [(f"corpus {c}", [x for x in chosen if x[0].corpus == c]) for c in ("readability", "multi-outlet", "seeds")]
+            sections += [(f"language {g}", [x for x in chosen if x[2] == g]) for g in sorted(set(groups))]
+            for name, subset in sections:
+                lines = summarize([(p, o) for p, o, _ in subset], systems)
+                if lines:
+                    sites = len({p.site for p, _, _ in subset})
+                    print(f"  {name} ({len(subset)} pages, {sites} sites)")
+                    print("\n".join(lines))
+
+
+def verbose(pages: list[Page], outputs: list[dict], split: str) -> None:
+    """Per-page F1 and titles, worst text-mode pages first (train sites only unless asked)."""
+    rows = [(p, o) for p, o in zip(pages, outputs) if p.split == split]
+    rows.sort(key=lambda row: prf([shingle_counts(row[0].reference, row[1]["text mode"][1])])[2])
+    for page, out in rows:
+        f_text = prf([shingle_counts(page.reference, out["text mode"][1])])[2]
+        f_today = prf([shingle_counts(page.reference, out["today text"][1])])[2]
+        html = f"  html {prf([shingle_counts(page.reference, out['html mode'][1])])[2]:.3f}" if "html mode" in out else ""
+        print(f"  {page.corpus[:5]} {page.name[:40]:40s} text {f_text:.3f} (today {f_today:.3f}){html}"
+              f"  title {'ok' if title_exact(page.title, out['text mode'][0]) else '--'} {out['text mode'][0]!r:.50}"
+              f"  | gold {page.title!r:.50}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--pages", type=Path, default=REPO.parent / "shared/datasets/readability-test-pages")
-    parser.add_argument("--seeds", type=Path, default=REPO / "seeds")
-    parser.add_argument("--gold", type=Path, default=REPO / "tests/resources/seeds_gold.json")
+    parser.add_argument("--split", choices=["test", "train", "all"], default="all")
+    parser.add_argument("--corpus", action="append", choices=["readability", "multi-outlet", "seeds"])
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("-v", "--verbose", action="store_true", help="per-page F1 and titles")
+    parser.add_argument("-v", "--verbose", action="store_true", help="per-page figures (of train sites)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    bench_seeds(args.seeds, args.gold)
-    if not args.pages.is_dir():
-        sys.exit(f"development set not found at {args.pages}: pass --pages DIR (readability-test-pages)")
-    bench_pages(args.pages, args.jobs, args.verbose)
+    started = time.perf_counter()
+    pages = all_pages(tuple(args.corpus or ("readability", "multi-outlet", "seeds")))
+    outputs = evaluate(pages, args.jobs)
+    splits = ["test", "train"] if args.split == "all" else [args.split]
+    print(f"{len(pages)} pages ({sum(p.split == 'test' for p in pages)} on test sites); today = commit "
+          f"{BASELINE_COMMIT[:10]}; {time.perf_counter() - started:.0f} s")
+    report(pages, outputs, splits)
+    if args.verbose:
+        verbose(pages, outputs, "train" if args.split == "all" else args.split)
 
 
 if __name__ == "__main__":

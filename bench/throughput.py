@@ -91,7 +91,7 @@ def tree_rss(process: psutil.Process) -> int:
     return rss(process) + sum(rss(child) for child in process.children(recursive=True))
 
 
-def crawl_rate(path: Path, workers: int) -> dict:
+def crawl_rate(path: Path, workers: int, repo: Path = REPO) -> dict:
     """Run the whole crawl on `path` into a fresh lake; articles/s, peak RSS and the run's stats."""
     with tempfile.TemporaryDirectory() as tmp:
         stats_file = Path(tmp) / "stats.json"
@@ -101,7 +101,7 @@ def crawl_rate(path: Path, workers: int) -> dict:
             "-s", f"STATS_FILE={stats_file}", "-s", "LOG_LEVEL=WARNING",
         ]  # fmt: skip
         started = time.perf_counter()
-        process = psutil.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        process = psutil.Popen(command, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         peak = peak_main = 0
         main_rss = []  # the crawl process's own RSS, one sample per 0.1 s
         while process.poll() is None:
@@ -176,15 +176,31 @@ def component_costs() -> None:
         print(f"{name:25s} ours {mine:6.2f} ms/page, library call {library:6.2f} ms/page ({library / mine:.1f}x)")
 
 
+def compare_with(tree: Path, files: int, workers: int) -> None:
+    """Articles/s of the whole crawl, this checkout and `tree`, runs alternating so load drifts hit both."""
+    for label, path in zip(("html", "text"), build_corpus(files)):
+        rates: dict[str, list[float]] = {"this": [], "baseline": []}
+        for _ in range(3):
+            rates["baseline"].append(crawl_rate(path, workers, tree)["rate"])
+            rates["this"].append(crawl_rate(path, workers)["rate"])
+        this, base = (sorted(rates[k])[1] for k in ("this", "baseline"))  # medians
+        print(f"P{workers} {label}: this {this:.1f} articles/s, baseline {base:.1f} (runs {rates}); ratio {this / base:.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=default_workers())
     parser.add_argument("--memory-scale", type=int, default=0, metavar="K",
                         help="also crawl K times --files text dumps with all workers and compare peak RSS (flat memory)")
+    parser.add_argument("--baseline", type=Path, metavar="TREE",
+                        help="only P<workers> of this checkout against TREE (another commit's checkout), alternating, 3 runs each")
     parser.add_argument("--components", action="store_true",
                         help="only time our replacements of library hot spots against the library calls")
     args = parser.parse_args()
+    if args.baseline:
+        compare_with(args.baseline, args.files, args.workers)
+        return
     if args.components:
         component_costs()
         return

@@ -14,20 +14,12 @@ from datetime import datetime
 from pipeline.errors import Rejected
 from pipeline.extract.config import ExtractConfig
 from pipeline.extract.decode import decode_bytes, sniff_declared
-from pipeline.extract.html import (
-    choose_title,
-    clean_author,
-    clean_text,
-    html_to_text,
-    page_metadata,
-    page_title,
-    parse_date,
-    trafilatura_body,
-)
+from pipeline.extract.html import clean_author, clean_text, html_to_text, page_metadata, parse_date, trafilatura_body
 from pipeline.text.language import detect_language
 from pipeline.text.normalize import tokenize
 from pipeline.extract.templates import SiteTemplates
 from pipeline.extract.text import extract_dump
+from pipeline.extract.titles import choose_title, headings, page_title
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +80,7 @@ def extract_text(dump: str, *, source: str | None = None, templates: SiteTemplat
 
 
 def extract_html(html: str, *, url: str | None = None, config: ExtractConfig | None = None) -> Extracted:
-    """HTML mode: trafilatura body and metadata; the text mode on the rendered page when trafilatura fails."""
+    """HTML mode: trafilatura body and metadata; the text mode on the rendered page when trafilatura finds little."""
     from trafilatura.utils import load_html
 
     config = config or ExtractConfig()
@@ -98,11 +90,13 @@ def extract_html(html: str, *, url: str | None = None, config: ExtractConfig | N
     document = trafilatura_body(tree, url, config)  # works on a copy: `tree` stays intact for the metadata
     meta = page_metadata(tree, url, config)
     text = clean_text(document.text if document is not None else None)
-    title = choose_title(meta.title, page_title(html), meta.sitename)
-    if len(tokenize(text)) < config.min_body_words and config.html_text_fallback:
+    title = choose_title(meta.title, page_title(html), headings(tree), meta.sitename, url)
+    if len(tokenize(text)) < config.html_second_opinion_words and config.html_text_fallback:
+        # trafilatura found little: the text mode on the rendered page is a second opinion, the longer body wins
         fallback = extract_dump(html_to_text(html), config)
-        text = "\n".join(fallback.paragraphs)
-        title = title or fallback.title
+        alternative = "\n".join(fallback.paragraphs)
+        if len(tokenize(alternative)) > len(tokenize(text)):
+            text, title = alternative, title or fallback.title
     _require_article(text, config, "html")
     language = _body_language(text, config)
     return Extracted(title, text, clean_author(meta.author), parse_date(meta.date), language, "html")

@@ -18,14 +18,6 @@ _FULL_STOP = re.compile(r"[.!?؟。！？…।](?:[\"'”»)\]]*)\s*$")
 _INNER_PUNCT = re.compile(r"[.,;:!?،؛؟。、，！？…]")
 _SPACES = re.compile(r"\s+")
 _DIGIT = re.compile(r"\d")
-# Lines that open with a "read also" / "related" cue are links to other articles, in any position.
-# One signal next to the structural ones; matched on normalized text, so spelling variants fold together.
-_LINK_CUES = (
-    "اقرأ أيضا", "اقرأ ايضا", "اقرأ المزيد", "إقرأ أيضا", "شاهد أيضا", "طالع أيضا", "مواضيع ذات صلة", "أخبار ذات صلة",
-    "read also", "read more", "see also", "related:", "related articles", "related stories", "recommended:",
-    "lire aussi", "à lire aussi", "a lire aussi", "voir aussi", "lesen sie auch", "mehr zum thema",
-    "leer más", "lea también", "leia também", "leia mais", "читайте также",
-)
 
 
 @dataclass
@@ -43,17 +35,13 @@ class Block:
     ends_sentence: bool  # ends like a sentence (full stop, question mark, closing quote...)
     full_stop: bool  # ends with a full stop proper
     digit_ratio: float
-    klass: str = "bad"  # good | neargood | short | bad
-    template: bool = False
-    link_cue: bool = False  # opens with a "read also" cue
+    template: bool = False  # a line of the site's template (see templates.py)
     repeated: int = 0  # how many other lines of this dump have the same key
+    cues: dict[str, float] | None = None  # vocabulary and typography cues, filled by features.line_cues
 
     @property
     def words(self) -> int:
         return len(self.tokens)
-
-
-_CUE_KEYS = tuple(normalize_for_matching(cue) for cue in _LINK_CUES)
 
 
 def line_key(line: str) -> str:
@@ -90,7 +78,6 @@ def split_blocks(dump: str, stoplist: frozenset[str]) -> list[Block]:
                 ends_sentence=bool(_SENTENCE_END.search(text)),
                 full_stop=bool(_FULL_STOP.search(text)),
                 digit_ratio=len(_DIGIT.findall(text)) / len(text),
-                link_cue=key.startswith(_CUE_KEYS),
             )
         )
     counts: dict[str, int] = {}

@@ -21,19 +21,8 @@ class ExtractConfig:
     # an extraction with fewer body words than this is not an article
     min_body_words: int = 15
 
-    # text mode, block classification (jusText-style, on lines of the dump)
-    length_low: int = 50  # characters: shorter lines are "short" and judged by context
-    length_high: int = 200  # characters: a line this long with enough stopwords is "good" on its own
-    stopwords_low: float = 0.22  # stopword density below this: boilerplate
-    stopwords_high: float = 0.30  # stopword density at or above this: article-like
-    ticker_words: int = 25  # a line this long with almost no punctuation is a glued headline ticker
-    # region search scores: text blocks count their characters, the others cost
-    short_cost: float = 10.0  # fixed cost of a short line
-    short_char_cost: float = 1.0  # plus this per character of a short line
-    bad_char_cost: float = 0.5  # per character of a boilerplate line (at least 30)
-    short_keep_stopwords: float = 0.0  # a short unpunctuated line inside the body stays above this density
-    gap_growth: float = 0.0  # each further boilerplate line in a row costs this much more
-    title_window: int = 12  # lines before the body searched for the title
+    # text mode: lines this long (characters) are text-like; a template needs one page more for them
+    length_low: int = 50
 
     # text mode, per-site templates: a line is template when seen in this many dumps of a site
     template_min_pages: int = 2
@@ -46,15 +35,14 @@ class ExtractConfig:
     include_tables: bool = True
     include_comments: bool = False
     date_extensive_search: bool = False  # htmldate's slow search of the whole page text for a date
-    html_text_fallback: bool = True  # run the text-mode extractor on the rendered page when trafilatura finds nothing
+    html_text_fallback: bool = True  # run the text-mode extractor on the rendered page when trafilatura finds little
+    html_second_opinion_words: int = 100  # "little": fewer body words than this (the longer of the two bodies wins)
 
     # language identification needs this many letters to say anything
     language_min_chars: int = 20
 
     def __post_init__(self) -> None:
-        if not 0 <= self.stopwords_low <= self.stopwords_high <= 1:
-            raise ValueError("need 0 <= stopwords_low <= stopwords_high <= 1")
-        if not 0 < self.length_low <= self.length_high:
-            raise ValueError("need 0 < length_low <= length_high")
+        if self.length_low <= 0:
+            raise ValueError("length_low must be positive")
         if self.template_min_pages < 2:
             raise ValueError("template_min_pages must be at least 2: one page cannot show a template")

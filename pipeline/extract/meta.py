@@ -7,7 +7,6 @@ import re
 from datetime import datetime, timezone
 
 from pipeline.extract.blocks import Block
-from pipeline.extract.config import ExtractConfig
 from pipeline.text.language import stopwords, word_rarity
 
 logger = logging.getLogger(__name__)
@@ -16,55 +15,6 @@ logger = logging.getLogger(__name__)
 _BYLINE_CUE = re.compile(r"^(?:by|written by|von|par|por|di|door|av|af|автор|بقلم|كتب|كتبت|إعداد)[\s:]+", re.I)
 _NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'’.\-]*$")
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)|(?<![\d٠-٩])[١٢][٠-٩]{3}(?![٠-٩])")
-
-
-def pick_title(blocks: list[Block], start: int, limit: int, end: int, config: ExtractConfig) -> Block | None:
-    """The heading-like line just above the body that the page repeats or whose words the body uses.
-
-    Candidates run from `title_window` lines above the body region [start, end) up to `limit`.
-    """
-    body_tokens = {t for b in blocks[start:end] for t in b.tokens}
-    stops = _stop_guess(blocks)
-    best, best_score = None, float("-inf")
-    first = max(0, start - config.title_window)
-    candidates = list(range(first, max(start, limit)))
-    if 0 not in candidates and blocks:
-        candidates.insert(0, 0)  # the page <title>, which HTML-to-text tools print first
-    for i in candidates:
-        block = blocks[i]
-        if block.klass == "good" or not 2 <= block.words <= 40 or block.chars > 300 or block.digit_ratio > 0.25:
-            continue
-        following = next((j for j in range(i + 1, end) if blocks[j].klass == "good"), end)
-        distance = sum(1 for b in blocks[i + 1:following] if not b.template)
-        skipped = sum(1 for b in blocks[start:i] if b.klass == "good")
-        score = -0.3 * min(distance, 10) - 0.5 * skipped
-        content = [t for t in block.tokens if t not in stops]
-        if content:
-            score += sum(t in body_tokens for t in content) / len(content)
-        others = [b for b in blocks if b.index != i and len(block.key) >= 10 and block.key in b.key]
-        if others:
-            score += 1.0
-        if block.bullet:
-            score -= 0.6
-        if block.template:
-            score -= 0.5
-        if block.full_stop and not block.text.endswith(("?", "؟", "!")):
-            score -= 0.8  # titles rarely end with a full stop; lede sentences do
-        if block.words < 3:
-            score -= 0.3
-        if score > best_score:
-            best, best_score = block, score
-    return best
-
-
-def _stop_guess(blocks: list[Block]) -> frozenset[str]:
-    """Tokens frequent across the dump stand in for stopwords when scoring title words."""
-    counts: dict[str, int] = {}
-    for block in blocks:
-        for token in set(block.tokens):
-            counts[token] = counts.get(token, 0) + 1
-    limit = max(3, len(blocks) // 4)
-    return frozenset(t for t, c in counts.items() if c >= limit)
 
 
 def _as_name(text: str, language: str | None) -> str | None:

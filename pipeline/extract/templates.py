@@ -2,9 +2,15 @@
 
 A `source` is not assumed to be one site (local files all come as source "file"), so pages are grouped
 into *site clusters* by the lines they share: two dumps of one site share many menu, footer and label
-lines, two unrelated dumps share (almost) none. A line is template when it appears on at least
-`template_min_pages` pages of the dump's cluster. Long text-like lines need one page more, so the
-paragraphs of one wire story printed by two sites (or twice by one) are never taken for template.
+lines, two unrelated dumps share (almost) none. A short line is template when it appears on at least
+`template_min_pages` pages of the dump's cluster.
+
+A text-like line (`length_low` characters and more) shared by pages is boilerplate only when it is not
+the body of any of them: it must appear on `template_min_pages - 1` other pages that tell a *different
+story* than this one (the two pages' text-like lines overlap by less than half: Jaccard < 0.5). A site-wide "about us"
+paragraph or newsletter pitch printed under every article is shared by different stories and goes; the
+paragraphs of one story printed twice (two URLs, a syndicated copy) are shared only by copies of that
+story and stay, so a template never makes two different pages' bodies the same.
 """
 
 from __future__ import annotations
@@ -19,8 +25,9 @@ from pipeline.extract.config import ExtractConfig
 
 logger = logging.getLogger(__name__)
 
-_FORMAT = 1
+_FORMAT = 2
 _MAX_KEYS = 50000  # per cluster; beyond this, lines seen on one page only are forgotten
+_SAME_STORY = 0.5  # two pages sharing this share of their text-like lines tell the same story
 
 
 def _hash(key: str) -> str:
@@ -42,8 +49,12 @@ class SiteTemplates:
 
     def __init__(self, config: ExtractConfig | None = None) -> None:
         self.config = config or ExtractConfig()
-        # source -> list of clusters; a cluster is {"pages": [page hashes], "lines": {line hash: page count}}
+        # source -> list of clusters; a cluster is {"pages": [page hashes], "lines": {line hash: page count},
+        # "long": {page hash: set of the page's text-like line hashes}}
         self._clusters: dict[str, list[dict]] = {}
+
+    def _long(self, keys: dict[str, str]) -> set[str]:
+        return {hashed for hashed, key in keys.items() if len(key) >= self.config.length_low}
 
     def _match(self, source: str, keys: set[str]) -> dict | None:
         """The cluster of `source` sharing the most lines with `keys`, if it shares enough to be one site."""
@@ -62,14 +73,17 @@ class SiteTemplates:
         page = _hash("\n".join(sorted(keys)))
         cluster = self._match(source, set(keys))
         if cluster is None:
-            cluster = {"pages": [], "lines": {}}
+            cluster = {"pages": [], "lines": {}, "long": {}}
             self._clusters.setdefault(source, []).append(cluster)
         if page in cluster["pages"]:
             return
         cluster["pages"].append(page)
+        cluster["long"][page] = self._long(keys)
         for key in keys:
             cluster["lines"][key] = cluster["lines"].get(key, 0) + 1
         if len(cluster["pages"]) > self.config.template_max_pages:
+            for forgotten in cluster["pages"][:-self.config.template_max_pages]:
+                cluster["long"].pop(forgotten, None)
             cluster["pages"] = cluster["pages"][-self.config.template_max_pages:]
         if len(cluster["lines"]) > _MAX_KEYS:
             cluster["lines"] = {k: n for k, n in cluster["lines"].items() if n > 1}
@@ -82,27 +96,41 @@ class SiteTemplates:
         cluster = self._match(source, set(keys))
         if cluster is None:
             return frozenset()
-        own = 1 if _hash("\n".join(sorted(keys))) in cluster["pages"] else 0
+        page = _hash("\n".join(sorted(keys)))
+        own = 1 if page in cluster["pages"] else 0
+        needed = self.config.template_min_pages - 1
+        long_lines = self._long(keys)
+        # text-like lines counted only on the other pages that tell another story than this one
+        other_stories: dict[str, int] = {}
+        for other, lines in cluster["long"].items():
+            shared = len(lines & long_lines)
+            if other != page and shared and shared < _SAME_STORY * len(lines | long_lines):
+                for hashed in lines & long_lines:
+                    other_stories[hashed] = other_stories.get(hashed, 0) + 1
         result = set()
         for hashed, key in keys.items():
-            others = cluster["lines"].get(hashed, 0) - own
-            needed = self.config.template_min_pages - 1
-            if len(key) >= self.config.length_low:
-                needed += 1  # text-like line: two pages sharing it may be one story twice
-            if others >= needed:
+            if hashed in long_lines:
+                template = other_stories.get(hashed, 0) >= needed
+            else:
+                template = cluster["lines"].get(hashed, 0) - own >= needed
+            if template:
                 result.add(key)
         return frozenset(result)
 
     def to_json(self) -> str:
         """Serialize the learned clusters (line hashes only, no page text)."""
-        return json.dumps({"format": _FORMAT, "clusters": self._clusters}, separators=(",", ":"))
+        clusters = {source: [{**c, "long": {p: sorted(h) for p, h in c["long"].items()}} for c in cs]
+                    for source, cs in self._clusters.items()}
+        return json.dumps({"format": _FORMAT, "clusters": clusters}, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, s: str, config: ExtractConfig | None = None) -> SiteTemplates:
         """Restore templates saved by `to_json`; a malformed document is a ValueError."""
         data = json.loads(s)
-        if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("clusters"), dict):
+        if not isinstance(data, dict) or data.get("format") not in (1, _FORMAT) or not isinstance(data.get("clusters"), dict):
             raise ValueError("not a SiteTemplates document (expected format %d)" % _FORMAT)
         templates = cls(config)
-        templates._clusters = data["clusters"]
+        # format 1 kept no page's text-like lines: its pages never make a text-like line template
+        templates._clusters = {source: [{**c, "long": {p: set(h) for p, h in c.get("long", {}).items()}} for c in cs]
+                               for source, cs in data["clusters"].items()}
         return templates

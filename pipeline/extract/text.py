@@ -1,10 +1,9 @@
 """Text-dump mode: boilerplate removal on the plain text of a whole page, without its HTML.
 
-Each non-blank line is a block. Blocks are classified jusText-style from length, stopword density and
-punctuation (plus glued-ticker, repetition and site-template signals), the article is the contiguous
-run of blocks with the highest content score (Kadane over per-block scores), short lines inside it are
-kept when they read like text, and the title is the heading-like line just above the body that the
-page repeats or whose words the body uses.
+Each non-blank line is a block. A learned classifier (`model.py`, features in `features.py`) gives each
+block the probability that it belongs to the article; the article is the contiguous run of blocks with
+the highest score on top of those probabilities (`region.py`), and the title is the line a second small
+model ranks as the headline the body belongs to (`headline.py`).
 """
 
 from __future__ import annotations
@@ -12,10 +11,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+import numpy as np
+
 from pipeline.extract.blocks import Block, split_blocks
 from pipeline.extract.config import ExtractConfig
+from pipeline.extract.features import block_features, line_cues
+from pipeline.extract.headline import pick_headline
+from pipeline.extract.meta import find_author, find_date
+from pipeline.extract.model import shipped_model
+from pipeline.extract.region import RegionRule, best_region, keep_cutoff
 from pipeline.text.language import detect_language, stopwords
-from pipeline.extract.meta import find_author, find_date, pick_title
 
 logger = logging.getLogger(__name__)
 
@@ -31,88 +36,56 @@ class TextResult:
     language: str | None
 
 
-def _classify(block: Block, config: ExtractConfig) -> str:
-    """jusText-style class from the block's own features."""
-    if block.template or block.link_cue:
-        return "bad"
-    if not block.ends_sentence:
-        if block.words >= config.ticker_words:
-            return "bad"  # real paragraphs end like sentences; a long unpunctuated line is glued link text
-        if block.chars < config.length_high:
-            return "short"  # heading, label or link: its neighbours decide
-    if block.chars < config.length_low:
-        return "short"
-    if block.repeated and block.stop_density < config.stopwords_high:
-        return "bad"  # navigation printed twice (menu and its mobile copy)
-    if block.stop_density >= config.stopwords_high and (block.chars >= config.length_high or block.ends_sentence):
-        return "good"
-    if block.stop_density >= config.stopwords_low:
-        return "neargood"
-    return "bad"
+def _article_region(blocks: list[Block], probs: np.ndarray, features: np.ndarray,
+                    rule: RegionRule) -> tuple[int, int] | None:
+    """The article's [start, end), template lines taken out of the search (hand rule beside the model).
 
-
-def _score(block: Block, config: ExtractConfig) -> float:
-    """Content evidence of one block for the region search: positive for text, negative for boilerplate."""
-    if block.klass == "good":
-        return float(block.chars)
-    if block.klass == "neargood":
-        return 0.5 * block.chars
-    if block.klass == "short":
-        return -(config.short_cost + config.short_char_cost * block.chars)
-    return -max(30.0, config.bad_char_cost * block.chars)
-
-
-def _best_region(blocks: list[Block], config: ExtractConfig) -> tuple[int, int] | None:
-    """Indexes [start, end) of the maximum-score contiguous run of blocks (Kadane), None if all negative.
-
-    Runs of boilerplate cost progressively more (`gap_growth`): a long stretch of menu or sidebar lines
-    separates two texts, while a caption or two inside an article does not.
+    A template line is shared with pages telling other stories (templates.py), so it cannot decide where
+    this page's article is; once the article is found without them, the template lines leading into it
+    or inside it are its own paragraphs that another article of the site also prints, and count again.
     """
-    best, best_span = 0.0, None
-    running, start, gap = 0.0, 0, 0
-    for i, block in enumerate(blocks):
-        if running <= 0:
-            running, start = 0.0, i
-        score = _score(block, config)
-        gap = gap + 1 if score < 0 else 0
-        running += score - (config.gap_growth * (gap - 1) if gap > 1 else 0.0)
-        if running > best:
-            best, best_span = running, (start, i + 1)
-    return best_span
-
-
-def _keep_short(block: Block, config: ExtractConfig) -> bool:
-    """Whether a short line inside the article reads like text rather than a label, credit or link."""
-    if block.template or block.repeated:
-        return False
-    if block.ends_sentence and block.stop_density >= config.stopwords_low:
-        return True
-    return block.words >= 3 and block.stop_density >= config.short_keep_stopwords
+    template = [b.index for b in blocks if b.template]
+    if not template:
+        return best_region(probs, features, rule)
+    searched = probs.copy()
+    searched[template] = 0.0
+    region = best_region(searched, features, rule)
+    if region is None:
+        return None
+    start, end = region
+    while start > 0 and blocks[start - 1].template and probs[start - 1] >= rule.threshold:
+        start -= 1
+    outside = [i for i in template if not start <= i < end]
+    probs[outside] = 0.0
+    return start, end
 
 
 def extract_dump(dump: str, config: ExtractConfig, template_keys: frozenset[str] = frozenset()) -> TextResult:
     """Title, body paragraphs, author, date and language of one page text dump."""
     language = detect_language(dump, config.language_min_chars)
-    blocks = split_blocks(dump, stopwords(language))
+    stops = stopwords(language)
+    blocks = split_blocks(dump, stops)
     for block in blocks:
         block.template = block.key in template_keys
-        block.klass = _classify(block, config)
-    region = _best_region(blocks, config)
+    blocks_model = shipped_model("blocks")
+    features = block_features(blocks, template_keys)
+    probs = blocks_model.predict(features)
+    rule = RegionRule.from_info(blocks_model.info)
+    region = _article_region(blocks, probs, features, rule)
     if region is None:
         return TextResult(None, [], None, None, language)
     start, end = region
-    goods = [i for i in range(start, end) if blocks[i].klass == "good"][:2]
-    # The title may sit inside the region when a long header line (a ticker) was taken for text.
-    title_block = pick_title(blocks, start, goods[-1] if goods else start, end, config)
+    title_block = pick_headline(blocks, probs, start, end, stops, shipped_model("headlines"))
+    if title_block is not None:
+        # a headline printed twice (above the lede, then as a caption) counts where it first stands
+        title_block = next(b for b in blocks if b.key == title_block.key)
     if title_block is not None and title_block.index >= start:
-        start = title_block.index + 1  # the region swallowed the header (e.g. a headline ticker): cut at the title
+        start = title_block.index + 1  # the region began with its headline (or a ticker above it): cut there
     title_key = title_block.key if title_block else None
-    paragraphs = []
-    for block in blocks[start:end]:
-        if block.key == title_key:
-            continue  # the title repeated inside the article (photo caption, share box)
-        if block.klass in ("good", "neargood") or (block.klass == "short" and _keep_short(block, config)):
-            paragraphs.append(block.text)
+    keep = keep_cutoff(probs, rule)
+    # Hand rule beside the model: a line opening with a "read also" cue links to another article.
+    paragraphs = [b.text for b in blocks[start:end]
+                  if probs[b.index] >= keep and b.key != title_key and not line_cues(b)["link_cue"]]
     author = find_author(blocks, start, end, title_block, language)
     published = find_date(blocks, start, title_block, language)
     return TextResult(title_block.text if title_block else None, paragraphs, author, published, language)

@@ -19,6 +19,6 @@ def test_unknown_key_is_an_error(tmp_path):
 
 
 def test_inconsistent_thresholds_are_an_error(tmp_path):
-    (tmp_path / "extract.yaml").write_text("stopwords_low: 0.5\nstopwords_high: 0.1\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="stopwords_low"):
+    (tmp_path / "extract.yaml").write_text("template_min_pages: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="template_min_pages"):
         load_section(ExtractConfig, "extract.yaml", directory=tmp_path)
