@@ -1,4 +1,4 @@
-"""Compiled inner loops of dedup (numba, cached on disk): n-grams, MinHash, count-min, shared-value counts.
+"""Compiled inner loops of dedup (numba, cached on disk): n-grams, MinHash, count-min, shared-value counts, sketch overlaps.
 
 Each kernel computes exactly what the numpy code it replaced did (tests compare them with datasketch,
 the regex tokenizer, str.split and the numpy formulations); they exist because these loops are one pass
@@ -125,6 +125,42 @@ def shared_counts(query_offsets, group_start, group_end, group_rows, n_rows, min
                 found += 1
             counts[r] = 0
     return out_q[:found], out_r[:found], out_c[:found]
+
+
+@numba.njit(cache=True, nogil=True)
+def sketch_overlaps(values, starts, lengths, covers, a, b, shared, count_a, count_b):
+    """For each pair (a[p], b[p]) of sorted distinct sketches (sketch s is values[starts[s]:starts[s] + lengths[s]],
+    speaking for the values up to covers[s]): within the window both speak for (up to the smaller cover), how
+    many values each holds and how many they share. One merge per pair, stopping at the window's end."""
+    for p in range(a.shape[0]):
+        i, j = a[p], b[p]
+        top = min(covers[i], covers[j])
+        x, x_end = starts[i], starts[i] + lengths[i]
+        y, y_end = starts[j], starts[j] + lengths[j]
+        na = nb = both = 0
+        while x < x_end and y < y_end:
+            u, v = values[x], values[y]
+            if u > top or v > top:
+                break
+            if u == v:
+                both += 1
+                na += 1
+                nb += 1
+                x += 1
+                y += 1
+            elif u < v:
+                na += 1
+                x += 1
+            else:
+                nb += 1
+                y += 1
+        while x < x_end and values[x] <= top:
+            na += 1
+            x += 1
+        while y < y_end and values[y] <= top:
+            nb += 1
+            y += 1
+        shared[p], count_a[p], count_b[p] = both, na, nb
 
 
 @numba.njit(cache=True, nogil=True)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import zlib
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import numpy as np
 
 logger = logging.getLogger(__name__)
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+FULL_COVER = np.uint32(0xFFFFFFFF)  # the cover of a sketch holding all its document's shingles: every value
 
 
 @dataclass
@@ -37,10 +40,31 @@ class StoredDoc:
     story_rep: Rep
     near: np.ndarray  # MinHash: uint32, or its low 16 bits as the lake backend stores it (compared on those)
     story: np.ndarray  # uint32 sorted bottom-k sketch of filtered story shingles
+    site: int  # `site_key` of the url's host (0: none)
+    day: int  # publish day (signatures.NO_DAY: unknown)
+
+
+@dataclass(frozen=True)
+class Postings:
+    """The keys a run's documents are found by, decided by the algorithm and stored as they are by a backend:
+    LSH band keys ([documents, bands]) and indexed story values (document i's are values[offsets[i]:offsets[i + 1]])."""
+
+    near: np.ndarray
+    story_values: np.ndarray
+    story_offsets: np.ndarray
+
+    def story(self, i: int) -> np.ndarray:
+        return self.story_values[self.story_offsets[i] : self.story_offsets[i + 1]]
 
 
 def content_key(content_hash: str) -> int:
     return int(content_hash[:16], 16)
+
+
+def site_key(url: str) -> int:
+    """A 32-bit key of the url's host (0 when it has none, like file:// urls): documents of one site share it."""
+    host = urlsplit(url).hostname
+    return (zlib.crc32(host.encode("utf-8")) or 1) if host else 0
 
 
 def band_keys(near: np.ndarray, bands: int, chunk: int = 8192) -> np.ndarray:

@@ -97,7 +97,7 @@ def test_add_after_finish_run_requires_commit(tmp_path, config, seed_bodies):
     dedup.finish_run()
     with pytest.raises(RuntimeError):
         dedup.add(*seed_doc(seed_bodies, "001", config))
-    dedup.commit()
+    dedup.commit(dedup.finish_run())
     dedup.add(*seed_doc(seed_bodies, "001", config))
     assert dedup.finish_run().links == []
 
@@ -168,7 +168,7 @@ def test_copies_in_a_later_run_link_to_the_earliest_committed_copy(tmp_path, con
     dedup = _dedup(tmp_path, config)
     earlier = [seed_doc(seed_bodies, "004", config, url=f"https://site.example/old/{i}") for i in range(3)]
     _run(dedup, earlier)
-    dedup.commit()
+    dedup.commit(dedup.finish_run())
     later = [seed_doc(seed_bodies, "004", config, url=f"https://site.example/new/{i}") for i in range(2)]
     sig = compute_signature(_variant(seed_bodies["004"]), "ar", config)
     variant = (make_doc_id("https://other.example/x", sig.content_hash), "https://other.example/x", sig)
