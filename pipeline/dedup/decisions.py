@@ -10,7 +10,8 @@
   judged on their sketches only (Jaccard and containment), where their shared furniture no longer counts.
 - **same_story** otherwise when both sketches hold >= `story_min_shingles` values and their Jaccard reaches
   `story_threshold`, or `story_far_threshold` when both publish days are known and more than `story_max_days`
-  apart.
+  apart; below `story_unanchored_threshold` the pair must also share `story_min_anchors` event anchors
+  (numbers, quoted words: `anchors.py`).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def without_site_boilerplate(nodes: Nodes, min_docs: int) -> tuple[np.ndarray, n
 def decide(candidates: Candidates, config: DedupConfig) -> Verdicts:
     nodes, a, b = candidates.nodes, candidates.a, candidates.b
     values, starts, lengths = without_site_boilerplate(nodes, config.site_boilerplate_docs)
-    shared, count_a, count_b = sketch_overlaps(values, starts, lengths, nodes.covers, a, b)
+    shared, count_a, count_b, anchors = sketch_overlaps(values, starts, lengths, nodes.covers, a, b)
     union = count_a + count_b - shared
     smaller = np.minimum(count_a, count_b)
     sketch_jaccard = np.divide(shared, union, out=np.zeros(len(a)), where=union > 0)
@@ -80,5 +81,6 @@ def decide(candidates: Candidates, config: DedupConfig) -> Verdicts:
     day_a, day_b = nodes.days[a], nodes.days[b]
     far = (day_a != NO_DAY) & (day_b != NO_DAY) & (np.abs(day_a.astype(np.int64) - day_b) > config.story_max_days)
     threshold = np.where(far, config.story_far_threshold, config.story_threshold)
-    story = ~near & candidates.story_checked & enough & (sketch_jaccard >= threshold)
+    anchored = (sketch_jaccard >= config.story_unanchored_threshold) | (anchors >= config.story_min_anchors)
+    story = ~near & candidates.story_checked & enough & (sketch_jaccard >= threshold) & anchored
     return Verdicts(a, b, near, np.where(by_jaccard, jaccard, containment), by_containment, story, sketch_jaccard)

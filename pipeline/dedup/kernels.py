@@ -128,22 +128,24 @@ def shared_counts(query_offsets, group_start, group_end, group_rows, n_rows, min
 
 
 @numba.njit(cache=True, nogil=True)
-def sketch_overlaps(values, starts, lengths, covers, a, b, shared, count_a, count_b):
+def sketch_overlaps(values, starts, lengths, covers, a, b, shared, count_a, count_b, anchors):
     """For each pair (a[p], b[p]) of sorted distinct sketches (sketch s is values[starts[s]:starts[s] + lengths[s]],
     speaking for the values up to covers[s]): within the window both speak for (up to the smaller cover), how
-    many values each holds and how many they share. One merge per pair, stopping at the window's end."""
+    many values each holds, how many they share and how many of those are anchors (odd values). One merge per
+    pair, stopping at the window's end."""
     for p in range(a.shape[0]):
         i, j = a[p], b[p]
         top = min(covers[i], covers[j])
         x, x_end = starts[i], starts[i] + lengths[i]
         y, y_end = starts[j], starts[j] + lengths[j]
-        na = nb = both = 0
+        na = nb = both = marked = 0
         while x < x_end and y < y_end:
             u, v = values[x], values[y]
             if u > top or v > top:
                 break
             if u == v:
                 both += 1
+                marked += u & 1
                 na += 1
                 nb += 1
                 x += 1
@@ -160,7 +162,7 @@ def sketch_overlaps(values, starts, lengths, covers, a, b, shared, count_a, coun
         while y < y_end and values[y] <= top:
             nb += 1
             y += 1
-        shared[p], count_a[p], count_b[p] = both, na, nb
+        shared[p], count_a[p], count_b[p], anchors[p] = both, na, nb, marked
 
 
 @numba.njit(cache=True, nogil=True)

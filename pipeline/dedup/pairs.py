@@ -66,19 +66,20 @@ def near_similarity(near: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int =
 
 def sketch_overlaps(
     values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, covers: np.ndarray, a: np.ndarray, b: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(shared, count_a, count_b) of the sketch pairs (a[i], b[i]) within the window both speak for.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(shared, count_a, count_b, shared anchors) of the sketch pairs (a[i], b[i]) within the window both speak for.
 
     Sketch s is `values[starts[s]:starts[s] + lengths[s]]` (sorted, distinct uint32), a bottom-k sample of its
     document's shingles up to `covers[s]`. Below the smaller cover both samples are complete, so the counts there
     estimate Jaccard (shared / (count_a + count_b - shared)) and containment (shared / min(count_a, count_b)),
-    exactly when neither document has more shingles than its sketch holds.
+    exactly when neither document has more shingles than its sketch holds. Anchors are the odd values
+    (`anchors.py`).
     """
     from pipeline.dedup.kernels import sketch_overlaps as kernel
 
     n = len(a)
-    shared, count_a, count_b = (np.zeros(n, dtype=np.int64) for _ in range(3))
+    shared, count_a, count_b, anchors = (np.zeros(n, dtype=np.int64) for _ in range(4))
     if n:
         kernel(values, starts.astype(np.int64), lengths.astype(np.int64), covers, a.astype(np.int64), b.astype(np.int64),
-               shared, count_a, count_b)  # fmt: skip
-    return shared, count_a, count_b
+               shared, count_a, count_b, anchors)  # fmt: skip
+    return shared, count_a, count_b, anchors

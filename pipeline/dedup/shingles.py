@@ -11,6 +11,7 @@ import logging
 
 import numpy as np
 
+from pipeline.dedup.anchors import CASELESS, numbers, quotations, tag
 from pipeline.text.tokens import Tokens, Vocabulary
 from pipeline.text.language import frequent_words
 from pipeline.text.normalize import normalize_for_matching
@@ -28,6 +29,7 @@ STEMMERS = {
 }  # fmt: skip
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_QUOTED = np.uint64(0xA24BAED4963EE407)  # quotation triples hash apart from the bigrams of the same words
 
 _vocabularies: dict[tuple[str | None, float], Vocabulary] = {}  # per process
 
@@ -103,7 +105,7 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
     hashes = tokens.hashes
     if unspaced:
         near = ngram_hashes(hashes, config.near_shingle_chars, distinct=False)
-        story = ngram_hashes(hashes, config.story_shingle_chars)
+        story = np.unique(tag(ngram_hashes(hashes, config.story_shingle_chars, distinct=False), None))
         return Shingled(near, story, n_tokens, True)
     lang = (language or "").split("-")[0].lower() or None
     stem_hash, flags = _vocabulary(lang, config.story_common_zipf).lookup(normalized, tokens)
@@ -116,5 +118,16 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
         for j in range(1, n):
             keep &= flags[j : n_tokens - n + 1 + j]
         keep = ~keep
-    story = ngram_hashes(stem_hash, n, keep)
-    return Shingled(near, story, n_tokens, False)
+    raw = ngram_hashes(stem_hash, n, keep, distinct=False)
+    if lang in CASELESS:
+        return Shingled(near, np.unique(tag(raw, None)), n_tokens, False)
+    # event anchors (anchors.py): n-grams holding a number, and word triples inside quotation marks
+    marked = numbers(normalized, tokens)
+    count = max(n_tokens - n + 1, 1) if n_tokens else 0
+    anchored = np.zeros(count, dtype=bool)
+    for j in range(min(n, n_tokens)):
+        anchored |= marked[j : j + count]
+    parts = [tag(raw, anchored if keep is None else anchored[keep])]
+    for first, last in quotations(normalized, tokens):
+        parts.append(tag(ngram_hashes(stem_hash[first:last] ^ _QUOTED, 3, distinct=False), None))
+    return Shingled(near, np.unique(np.concatenate(parts)), n_tokens, False)

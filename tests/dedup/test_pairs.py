@@ -58,9 +58,10 @@ def test_sketch_overlaps_count_inside_the_window_both_sketches_speak_for():
     lengths = np.array([len(s) for s in sketches])
     starts = np.cumsum(lengths) - lengths
     a, b = rng.integers(0, 60, size=700), rng.integers(0, 60, size=700)
-    shared, count_a, count_b = sketch_overlaps(np.concatenate(sketches), starts, lengths, covers, a, b)
+    shared, count_a, count_b, anchors = sketch_overlaps(np.concatenate(sketches), starts, lengths, covers, a, b)
     for p, (i, j) in enumerate(zip(a.tolist(), b.tolist())):
         top = min(covers[i], covers[j])
         x, y = set(documents[i][documents[i] <= top].tolist()), set(documents[j][documents[j] <= top].tolist())
-        assert (shared[p], count_a[p], count_b[p]) == (len(x & y), len(x), len(y)), p
-    assert 0 < shared.sum() < count_a.sum()
+        both = x & y
+        assert (shared[p], count_a[p], count_b[p], anchors[p]) == (len(both), len(x), len(y), sum(v & 1 for v in both)), p
+    assert 0 < anchors.sum() < shared.sum() < count_a.sum()
