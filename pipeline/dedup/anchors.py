@@ -12,42 +12,41 @@ count as anchors.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from pipeline.text.tokens import Tokens
 
 ANCHOR = np.uint32(1)
-_NUMBER = re.compile(r"\d{2,}")
-_YEAR = re.compile(r"(?:19|20)\d\d")
-_QUOTE = re.compile(r"[\"“”„«»]")
+_QUOTE_MARKS = '"“”„«»'
+_QUOTE_CODEPOINTS = np.array([ord(mark) for mark in _QUOTE_MARKS], dtype=np.uint32)
 _QUOTE_TOKENS = 60  # a longer "quotation" is a stray quote mark pairing with the next one
 CASELESS = frozenset(
     "ar fa ur ps sd ug he yi hi mr ne sa bn as pa gu or ta te kn ml si th lo km my bo dz ka am ti zh ja ko".split()
 )
 
 
-def numbers(normalized: str, tokens: Tokens) -> np.ndarray:
-    """Per token: a number of two or more digits standing alone, not a year."""
+def numbers(codepoints: np.ndarray, tokens: Tokens) -> np.ndarray:
+    """Per token: a number of two or more digits standing alone, not a year (19xx, 20xx)."""
     starts, ends = tokens.starts, tokens.ends
-    marked = np.zeros(len(starts), dtype=bool)
-    for match in _NUMBER.finditer(normalized):
-        at = int(np.searchsorted(starts, match.start()))
-        if at < len(starts) and starts[at] == match.start() and ends[at] == match.end() and not _YEAR.fullmatch(match.group()):
-            marked[at] = True
-    return marked
+    digit = (codepoints >= 48) & (codepoints <= 57)
+    if not digit.any():
+        return np.zeros(len(starts), dtype=bool)
+    before = np.concatenate([[0], np.cumsum(digit)])
+    length = ends - starts
+    number = (before[ends] - before[starts] == length) & (length >= 2)
+    first, second = codepoints[np.minimum(starts, len(codepoints) - 1)], codepoints[np.minimum(starts + 1, len(codepoints) - 1)]
+    year = (length == 4) & (((first == 49) & (second == 57)) | ((first == 50) & (second == 48)))
+    return number & ~year
 
 
-def quotations(normalized: str, tokens: Tokens) -> list[tuple[int, int]]:
+def quotations(normalized: str, codepoints: np.ndarray, tokens: Tokens) -> list[tuple[int, int]]:
     """Token ranges [first, last) between a quotation mark and the next one, 3 to _QUOTE_TOKENS tokens long."""
-    marks = [m.start() for m in _QUOTE.finditer(normalized)]
-    spans = []
-    for opening, closing in zip(marks[::2], marks[1::2]):
-        first, last = (int(i) for i in np.searchsorted(tokens.starts, [opening, closing]))
-        if 3 <= last - first <= _QUOTE_TOKENS:
-            spans.append((first, last))
-    return spans
+    if not any(mark in normalized for mark in _QUOTE_MARKS):
+        return []
+    marks = np.flatnonzero(np.isin(codepoints, _QUOTE_CODEPOINTS))
+    bounds = np.searchsorted(tokens.starts, marks[: len(marks) // 2 * 2]).reshape(-1, 2)
+    size = bounds[:, 1] - bounds[:, 0]
+    return [(int(first), int(last)) for first, last in bounds[(size >= 3) & (size <= _QUOTE_TOKENS)]]
 
 
 def tag(values: np.ndarray, anchored: np.ndarray | None) -> np.ndarray:

@@ -3,10 +3,9 @@
 Both sources answer the same lookup (posting lists, `IndexStorage.postings` or `MemoryPostings`) and are counted
 by the same compiled kernel, so the lake and Redis backends give the same candidates:
 - near: nodes sharing one LSH band key of their MinHashes;
-- story (same-story and containment): a node's whole sketch looked up among the indexed values (the smallest
-  `story_index_size` of each sketch), at least `story_min_shared` of them shared. A smaller document inside a
-  larger one shares the larger one's smallest values in proportion to its share of it; looking up the whole
-  sketch also finds the smaller one's smallest values, all of which the larger document holds.
+- story (same-story and containment): nodes sharing at least `story_min_shared` of their indexed values (the
+  smallest `story_index_size` of each sketch). A document inside one r times its size holds about 1/r of the
+  larger one's smallest values: 48 / r shared, enough up to r ~ 10.
 """
 
 from __future__ import annotations
@@ -76,15 +75,13 @@ def find_candidates(docs: RunDocs, groups: ExactGroups, sketches: Sketches, inde
     starts, lengths = sketches.offsets[rows], np.diff(sketches.offsets)[rows]
     postings = run_postings(near, sketches.values, starts, lengths, config)
     bands = config.near_bands
-    queried = np.where(lengths >= config.story_min_shingles, lengths, 0)
-    query = sketches.values[expand_ranges(starts, queried)]
-    band_queries = postings.near.ravel()
-    by_band = np.full(m, bands)
-    story_owner = np.repeat(np.arange(m), np.diff(postings.story_offsets))
+    band_queries, by_band = postings.near.ravel(), np.full(m, bands)
+    story_queries, by_story = postings.story_values, np.diff(postings.story_offsets)
     run_near = strong_matches(MemoryPostings(band_queries, np.repeat(np.arange(m), bands)).postings, band_queries, by_band, 1)
-    run_story = strong_matches(MemoryPostings(postings.story_values, story_owner).postings, query, queried, config.story_min_shared)
+    run_story = strong_matches(MemoryPostings(story_queries, np.repeat(np.arange(m), by_story)).postings, story_queries, by_story,
+                               config.story_min_shared)  # fmt: skip
     old_near = strong_matches(partial(index.postings, NEAR), band_queries, by_band, 1)
-    old_story = strong_matches(partial(index.postings, STORY), query, queried, config.story_min_shared)
+    old_story = strong_matches(partial(index.postings, STORY), story_queries, by_story, config.story_min_shared)
 
     refs, at = np.unique(np.concatenate([old_near[1], old_story[1]]), return_inverse=True)
     records = index.fetch(refs)

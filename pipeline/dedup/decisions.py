@@ -47,19 +47,14 @@ class Verdicts:
 
 def without_site_boilerplate(nodes: Nodes, min_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(values, starts, lengths) of the node sketches minus each site's boilerplate values."""
-    owner = np.repeat(np.arange(len(nodes)), nodes.lengths)
-    values = nodes.values[expand_ranges(nodes.starts, nodes.lengths)]
-    site = nodes.sites[owner]
-    sites, per_site = np.unique(nodes.sites, return_counts=True)
-    crowded = np.isin(site, sites[(per_site >= min_docs) & (sites != 0)])
-    keep = np.ones(len(values), dtype=bool)
-    if crowded.any():
-        # each sketch's values are distinct: a (site, value) key held min_docs times is held by min_docs nodes
-        key = (site[crowded].astype(np.uint64) << np.uint64(32)) | values[crowded].astype(np.uint64)
-        _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
-        keep[np.flatnonzero(crowded)[counts[inverse] >= min_docs]] = False
-    lengths = np.bincount(owner[keep], minlength=len(nodes)).astype(np.int64)
-    return values[keep], np.cumsum(lengths) - lengths, lengths
+    from pipeline.dedup.kernels import site_repeats
+
+    repeated = np.zeros(len(nodes.values), dtype=bool)
+    site_repeats(nodes.values, nodes.starts, nodes.lengths, nodes.sites, min_docs, repeated)
+    at = expand_ranges(nodes.starts, nodes.lengths)
+    keep = ~repeated[at]
+    lengths = np.bincount(np.repeat(np.arange(len(nodes)), nodes.lengths)[keep], minlength=len(nodes)).astype(np.int64)
+    return nodes.values[at[keep]], np.cumsum(lengths) - lengths, lengths
 
 
 def decide(candidates: Candidates, config: DedupConfig) -> Verdicts:

@@ -166,6 +166,60 @@ def sketch_overlaps(values, starts, lengths, covers, a, b, shared, count_a, coun
 
 
 @numba.njit(cache=True, nogil=True)
+def _site_key(site, value):
+    return (np.uint64(site) << np.uint64(32)) | np.uint64(value)
+
+
+@numba.njit(cache=True, nogil=True)
+def site_repeats(values, starts, lengths, sites, times, repeated):
+    """repeated[j] = the value at position j of node i's sketch (values[starts[i]:starts[i] + lengths[i]]) is in the
+    sketches of at least `times` nodes of node i's site (site 0: none, never repeated). A first pass over
+    saturating byte counters (about two per key) lets through the (site, value) keys that may repeat; only those
+    are counted exactly, in an open-addressing table, so memory follows the repeats more than the run."""
+    total = 0
+    for i in range(starts.shape[0]):
+        if sites[i] != 0:
+            total += lengths[i]
+    size = 16
+    while size < 2 * total:
+        size *= 2
+    bucket_mask = np.uint64(size - 1)
+    buckets = np.zeros(size, dtype=np.uint8)
+    for i in range(starts.shape[0]):
+        if sites[i] != 0:
+            for j in range(starts[i], starts[i] + lengths[i]):
+                b = fmix64(_site_key(sites[i], values[j])) & bucket_mask
+                if buckets[b] < 255:
+                    buckets[b] += 1
+    maybe = np.empty(total, dtype=np.int64)  # positions whose key may repeat, and their nodes
+    owner = np.empty(total, dtype=np.int64)
+    found = 0
+    for i in range(starts.shape[0]):
+        if sites[i] != 0:
+            for j in range(starts[i], starts[i] + lengths[i]):
+                if buckets[fmix64(_site_key(sites[i], values[j])) & bucket_mask] >= times:
+                    maybe[found], owner[found] = j, i
+                    found += 1
+    size = 16
+    while size < 2 * found:
+        size *= 2
+    mask = np.uint64(size - 1)
+    table = np.zeros(size, dtype=np.uint64)
+    count = np.zeros(size, dtype=np.int32)
+    slot_of = np.empty(found, dtype=np.int64)
+    for k in range(found):
+        key = _site_key(sites[owner[k]], values[maybe[k]])
+        slot = fmix64(key) & mask
+        while table[slot] != 0 and table[slot] != key:
+            slot = (slot + np.uint64(1)) & mask
+        table[slot] = key
+        count[slot] += 1
+        slot_of[k] = slot
+    for k in range(found):
+        repeated[maybe[k]] = count[slot_of[k]] >= times
+
+
+@numba.njit(cache=True, nogil=True)
 def _grow(values, size):
     out = np.empty(size, dtype=values.dtype)
     out[: values.shape[0]] = values

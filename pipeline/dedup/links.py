@@ -56,6 +56,7 @@ class Deduplicator:
         numba loads them from its cache in ~0.7 s (compiles them, ~2 s, the first time on a machine); a run
         calls this while its workers start, when the main process has nothing else to do.
         """
+        from pipeline.dedup.kernels import site_repeats
         from pipeline.dedup.pairs import sketch_overlaps
 
         scratch = DocFreq.empty(1, 2)
@@ -63,6 +64,7 @@ class Deduplicator:
         scratch.below(np.zeros(1, dtype=np.uint32), 1.0)
         one = np.zeros(1, dtype=np.int64)
         sketch_overlaps(np.zeros(1, np.uint32), one, one + 1, np.zeros(1, np.uint32), one, one)
+        site_repeats(np.zeros(1, np.uint32), one, one + 1, np.ones(1, np.uint32), 2, np.zeros(1, dtype=bool))
 
     def is_known(self, doc_id: str) -> bool:
         """True when `doc_id` was ingested in an earlier run or already added in this one."""

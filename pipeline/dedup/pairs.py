@@ -34,8 +34,8 @@ class MemoryPostings:
 
 def strong_matches(lookup, query_keys: np.ndarray, query_lengths: np.ndarray, min_shared: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(query, ref, shared): documents holding >= `min_shared` of each query's keys (query q's keys are the q-th run of
-    `query_keys`, `query_lengths[q]` long). `lookup(distinct sorted keys)` returns each key's holder count and the
-    holders' references, key after key (`IndexStorage.postings` or `MemoryPostings.postings`).
+    `query_keys`, `query_lengths[q]` long). `lookup(keys)` returns, for each key in order, how many documents hold
+    it, and their references (small non-negative ints) key after key (`IndexStorage.postings`, `MemoryPostings`).
 
     Pairs sharing fewer keys are never materialized: a key held by p documents makes p^2 / 2 weak pairs, which on
     100,000 articles of ordinary prose was billions of pairs (21 GB) before the `min_shared` filter.
@@ -43,17 +43,13 @@ def strong_matches(lookup, query_keys: np.ndarray, query_lengths: np.ndarray, mi
     from pipeline.dedup.kernels import shared_counts
 
     empty = np.empty(0, np.int64)
-    if not len(query_keys):
-        return empty, empty, empty
-    distinct, at = np.unique(query_keys, return_inverse=True)
-    counts, refs = lookup(distinct)
+    counts, refs = lookup(query_keys)
     if not len(refs):
         return empty, empty, empty
-    holders, dense = np.unique(refs, return_inverse=True)  # the kernel counts into one slot per holder
     ends = np.cumsum(counts)
     offsets = np.concatenate([[0], np.cumsum(query_lengths)]).astype(np.int64)
-    query, row, shared = shared_counts(offsets, (ends - counts)[at], ends[at], dense.astype(np.int64), len(holders), min_shared, False)
-    return query, holders[row], shared
+    # one counter slot per reference: rows of the lake index, or a session's small numbers for Redis
+    return shared_counts(offsets, ends - counts, ends, refs.astype(np.int64, copy=False), int(refs.max()) + 1, min_shared, False)
 
 
 def near_similarity(near: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 65536) -> np.ndarray:

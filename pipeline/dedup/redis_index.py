@@ -91,12 +91,13 @@ class RedisIndex(IndexStorage):
         return ref
 
     def postings(self, kind: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        distinct = np.unique(keys)
         pipe = self.r.pipeline(transaction=False)
-        for key in keys.tolist():
+        for key in distinct.tolist():
             pipe.smembers(f"{self.p}:{_KIND[kind]}:{key:08x}")
-        members = [sorted(found) for found in pipe.execute()] if len(keys) else []
-        refs = [self._ref(m.decode()) for found in members for m in found]
-        return np.array([len(found) for found in members], dtype=np.int64), np.array(refs, dtype=np.int64)
+        held = [[self._ref(m.decode()) for m in sorted(found)] for found in pipe.execute()] if len(distinct) else []
+        at = np.searchsorted(distinct, keys).tolist()
+        return np.array([len(held[i]) for i in at], dtype=np.int64), np.array([r for i in at for r in held[i]], dtype=np.int64)
 
     def fetch(self, refs: np.ndarray) -> list[StoredDoc]:
         doc_ids = [self._ids[ref] for ref in np.asarray(refs).tolist()]

@@ -154,7 +154,7 @@ class Columns:
         return self.a["ids"][row].tobytes().hex()
 
     def postings(self, kind: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """How many rows hold each of the sorted distinct `keys`, and those rows, key after key."""
+        """How many rows hold each of `keys`, and those rows, key after key."""
         sorted_keys, key_rows = (self.near_keys, self.near_key_rows) if kind == NEAR else (self.story_keys, self.story_key_rows)
         lo = np.searchsorted(sorted_keys, keys, "left")
         counts = np.searchsorted(sorted_keys, keys, "right") - lo

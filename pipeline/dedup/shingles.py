@@ -122,12 +122,13 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
     if lang in CASELESS:
         return Shingled(near, np.unique(tag(raw, None)), n_tokens, False)
     # event anchors (anchors.py): n-grams holding a number, and word triples inside quotation marks
-    marked = numbers(normalized, tokens)
+    codepoints = np.frombuffer(normalized.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    marked = numbers(codepoints, tokens)
     count = max(n_tokens - n + 1, 1) if n_tokens else 0
     anchored = np.zeros(count, dtype=bool)
     for j in range(min(n, n_tokens)):
         anchored |= marked[j : j + count]
     parts = [tag(raw, anchored if keep is None else anchored[keep])]
-    for first, last in quotations(normalized, tokens):
+    for first, last in quotations(normalized, codepoints, tokens):
         parts.append(tag(ngram_hashes(stem_hash[first:last] ^ _QUOTED, 3, distinct=False), None))
     return Shingled(near, np.unique(np.concatenate(parts)), n_tokens, False)

@@ -138,11 +138,6 @@ def compute_signature(
     )
 
 
-def estimate_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """MinHash estimate of the Jaccard similarity of two hashvalue arrays."""
-    return float(np.count_nonzero(a == b)) / len(a)
-
-
 def sketch_jaccard(a: np.ndarray, b: np.ndarray, k: int) -> float:
     """Bottom-k estimate of Jaccard(A, B) from sorted bottom-k sketches; exact when both sets have <= k elements."""
     union = np.union1d(a, b)

@@ -72,8 +72,9 @@ class IndexStorage(ABC):
 
     @abstractmethod
     def postings(self, kind: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For sorted distinct uint32 `keys` of one kind (NEAR or STORY): how many committed documents hold each
-        key, and those documents' references (int64, for `fetch`), the holders of keys[0] first."""
+        """For each of the uint32 `keys` of one kind (NEAR or STORY), in order and repeats included: how many
+        committed documents hold it, and those documents' references (small non-negative int64, for `fetch`),
+        the holders of keys[0] first."""
 
     @abstractmethod
     def fetch(self, refs: np.ndarray) -> list[StoredDoc]:

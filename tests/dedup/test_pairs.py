@@ -65,3 +65,25 @@ def test_sketch_overlaps_count_inside_the_window_both_sketches_speak_for():
         both = x & y
         assert (shared[p], count_a[p], count_b[p], anchors[p]) == (len(both), len(x), len(y), sum(v & 1 for v in both)), p
     assert 0 < anchors.sum() < shared.sum() < count_a.sum()
+
+
+def test_site_repeats_marks_the_values_held_by_enough_nodes_of_one_site():
+    from pipeline.dedup.kernels import site_repeats
+
+    rng = np.random.default_rng(12)
+    sketches = [np.unique(rng.integers(0, 300, size=int(rng.integers(0, 40))).astype(np.uint32)) for _ in range(80)]
+    sites = rng.integers(0, 4, size=80).astype(np.uint32)  # site 0: no site
+    lengths = np.array([len(s) for s in sketches])
+    order = rng.permutation(80)  # nodes need not sit in the order of their values
+    starts = np.empty(80, dtype=np.int64)
+    starts[order] = (np.cumsum(lengths[order]) - lengths[order])
+    values = np.empty(int(lengths.sum()), dtype=np.uint32)
+    for i, sketch in enumerate(sketches):
+        values[starts[i] : starts[i] + len(sketch)] = sketch
+    repeated = np.zeros(len(values), dtype=bool)
+    site_repeats(values, starts, lengths, sites, 3, repeated)
+    for i, sketch in enumerate(sketches):
+        holders = [sum(v in set(sketches[n].tolist()) for n in range(80) if sites[n] == sites[i]) for v in sketch.tolist()]
+        expected = [bool(sites[i]) and h >= 3 for h in holders]
+        assert repeated[starts[i] : starts[i] + len(sketch)].tolist() == expected, i
+    assert 0 < repeated.sum() < len(values)
