@@ -27,16 +27,11 @@ CASELESS = frozenset(
 
 def numbers(codepoints: np.ndarray, tokens: Tokens) -> np.ndarray:
     """Per token: a number of two or more digits standing alone, not a year (19xx, 20xx)."""
-    starts, ends = tokens.starts, tokens.ends
-    digit = (codepoints >= 48) & (codepoints <= 57)
-    if not digit.any():
-        return np.zeros(len(starts), dtype=bool)
-    before = np.concatenate([[0], np.cumsum(digit)])
-    length = ends - starts
-    number = (before[ends] - before[starts] == length) & (length >= 2)
-    first, second = codepoints[np.minimum(starts, len(codepoints) - 1)], codepoints[np.minimum(starts + 1, len(codepoints) - 1)]
-    year = (length == 4) & (((first == 49) & (second == 57)) | ((first == 50) & (second == 48)))
-    return number & ~year
+    from pipeline.dedup.kernels import number_tokens
+
+    marked = np.empty(len(tokens.starts), dtype=bool)
+    number_tokens(codepoints, tokens.starts, tokens.ends, marked)
+    return marked
 
 
 def quotations(normalized: str, codepoints: np.ndarray, tokens: Tokens) -> list[tuple[int, int]]:

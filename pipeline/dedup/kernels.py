@@ -166,6 +166,21 @@ def sketch_overlaps(values, starts, lengths, covers, a, b, shared, count_a, coun
 
 
 @numba.njit(cache=True, nogil=True)
+def number_tokens(codepoints, starts, ends, out):
+    """out[t] = token t is a number of two or more ASCII digits that is not a year (19xx, 20xx)."""
+    for t in range(starts.shape[0]):
+        s, e = starts[t], ends[t]
+        number = e - s >= 2
+        for c in range(s, e):
+            if codepoints[c] < 48 or codepoints[c] > 57:
+                number = False
+                break
+        if number and e - s == 4 and ((codepoints[s] == 49 and codepoints[s + 1] == 57) or (codepoints[s] == 50 and codepoints[s + 1] == 48)):
+            number = False
+        out[t] = number
+
+
+@numba.njit(cache=True, nogil=True)
 def _site_key(site, value):
     return (np.uint64(site) << np.uint64(32)) | np.uint64(value)
 

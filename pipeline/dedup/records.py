@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import zlib
 from dataclasses import dataclass
@@ -63,7 +64,13 @@ def content_key(content_hash: str) -> int:
 
 def site_key(url: str) -> int:
     """A 32-bit key of the url's host (0 when it has none, like file:// urls): documents of one site share it."""
-    host = urlsplit(url).hostname
+    _, found, rest = url.partition("://")
+    return _netloc_key(rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]) if found else 0
+
+
+@functools.lru_cache(maxsize=4096)
+def _netloc_key(netloc: str) -> int:
+    host = urlsplit(f"//{netloc}").hostname  # lower case, without user, password or port: one site
     return (zlib.crc32(host.encode("utf-8")) or 1) if host else 0
 
 

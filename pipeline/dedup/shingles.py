@@ -58,8 +58,11 @@ def ngram_hashes(token_hashes: np.ndarray, n: int, keep: np.ndarray | None = Non
     h = ngrams32(np.ascontiguousarray(token_hashes, dtype=np.uint64), n, _MIX)
     if keep is not None:
         h = h[keep]
-    if not distinct:
-        return h
+    return h if not distinct else _distinct(h)
+
+
+def _distinct(h: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort and a mask: np.unique's hashing is slower on a document's few hundred)."""
     h = np.sort(h)
     return h[np.concatenate(([True], h[1:] != h[:-1]))] if len(h) else h
 
@@ -105,7 +108,7 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
     hashes = tokens.hashes
     if unspaced:
         near = ngram_hashes(hashes, config.near_shingle_chars, distinct=False)
-        story = np.unique(tag(ngram_hashes(hashes, config.story_shingle_chars, distinct=False), None))
+        story = _distinct(tag(ngram_hashes(hashes, config.story_shingle_chars, distinct=False), None))
         return Shingled(near, story, n_tokens, True)
     lang = (language or "").split("-")[0].lower() or None
     stem_hash, flags = _vocabulary(lang, config.story_common_zipf).lookup(normalized, tokens)
@@ -120,7 +123,7 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
         keep = ~keep
     raw = ngram_hashes(stem_hash, n, keep, distinct=False)
     if lang in CASELESS:
-        return Shingled(near, np.unique(tag(raw, None)), n_tokens, False)
+        return Shingled(near, _distinct(tag(raw, None)), n_tokens, False)
     # event anchors (anchors.py): n-grams holding a number, and word triples inside quotation marks
     codepoints = np.frombuffer(normalized.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     marked = numbers(codepoints, tokens)
@@ -131,4 +134,4 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
     parts = [tag(raw, anchored if keep is None else anchored[keep])]
     for first, last in quotations(normalized, codepoints, tokens):
         parts.append(tag(ngram_hashes(stem_hash[first:last] ^ _QUOTED, 3, distinct=False), None))
-    return Shingled(near, np.unique(np.concatenate(parts)), n_tokens, False)
+    return Shingled(near, _distinct(np.concatenate(parts) if len(parts) > 1 else parts[0]), n_tokens, False)
