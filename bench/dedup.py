@@ -185,13 +185,14 @@ def bench_memory(sizes: tuple[int, ...]) -> None:
         m = config.story_index_size
         arrays["story_keys"] = arrays["story_vals"].reshape(n, k)[:, :m].ravel().copy()
         arrays["story_keys_off"] = np.arange(0, n * m + 1, m, dtype=np.int64)
+        stored = sum(v.nbytes for v in arrays.values())  # a segment file is these arrays in an uncompressed npz
         cols = Columns(arrays, config)
         t0 = time.perf_counter()
         cols.build_lookup()
         took = time.perf_counter() - t0
         rss = psutil.Process().memory_info().rss - rss0
         print(f"{n:>9,} articles: {cols.nbytes() / n:6.0f} bytes/article in arrays, process RSS +{rss / 2**30:.2f} GiB "
-              f"(lookup build {took:.1f} s)")
+              f"(lookup build {took:.1f} s); segment files {stored / n:.0f} bytes/article")
         del cols, arrays, ids
     n = 20000
     gc.collect()

@@ -100,6 +100,11 @@ def labels() -> dict:
     return json.loads(LABELS.read_text(encoding="utf-8"))
 
 
+def _labelled_groups() -> list[list[str]]:
+    lab = labels()
+    return [*lab["same_story"], *lab["hard_negative"], *lab["unsure"], *lab["near_duplicate"]]
+
+
 def _html_text(html: str) -> str:
     import html_text
 
@@ -217,8 +222,7 @@ def syndication_docs(pages: list[Page], wrappers: list[Wrapper], rng: np.random.
 def syndication_set(half: str, seed: int = 3, pages: list[Page] | None = None) -> list[Doc]:
     """The syndication documents of one half ('dev' or 'test'), in a shuffled order."""
     pages = reference_pages() if pages is None else pages
-    lab = labels()
-    halves = _component_halves([p.name for p in pages], [*lab["same_story"], *lab["hard_negative"], *lab["unsure"]])
+    halves = _component_halves([p.name for p in pages], _labelled_groups())
     mine = [p for p in pages if halves[p.name] == half]
     wrappers = [w for w in (wrapper(p) for p in mine) if w is not None]
     rng = np.random.default_rng(seed)
@@ -230,7 +234,7 @@ def story_set(half: str) -> tuple[list[Doc], dict[str, list[frozenset[str]]]]:
     """The multi-outlet pages of one half as HTML inputs, and the labelled pairs among them."""
     lab = labels()
     names = sorted(p.name for p in require(MULTI_OUTLET).glob("*.html"))
-    halves = _component_halves(names, [*lab["same_story"], *lab["hard_negative"], *lab["unsure"], *lab["near_duplicate"]])
+    halves = _component_halves(names, _labelled_groups())
     mine = [n for n in names if halves[n] == half]
     docs = [Doc(f"file:///multi-outlet/{n}", (MULTI_OUTLET / n).read_text(encoding="utf-8", errors="replace"), n, "html") for n in mine]
     kept = set(mine)
