@@ -57,7 +57,6 @@ class Candidates:
     b: np.ndarray
     story_checked: np.ndarray  # pairs found through shared story values (the only ones a same_story link may join)
     run_node: np.ndarray
-    postings: Postings  # the keys each of the run's nodes is posted under at commit (by node)
 
 
 def run_postings(near: np.ndarray, values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, config: DedupConfig) -> Postings:
@@ -69,6 +68,7 @@ def run_postings(near: np.ndarray, values: np.ndarray, starts: np.ndarray, lengt
 
 
 def find_candidates(docs: RunDocs, groups: ExactGroups, sketches: Sketches, index: IndexStorage, config: DedupConfig) -> Candidates:
+    """Candidate pairs of the run's nodes, among themselves and with committed documents (stage 3)."""
     rows = groups.rep_rows
     m = len(rows)
     near = docs.near()[rows]
@@ -104,7 +104,7 @@ def find_candidates(docs: RunDocs, groups: ExactGroups, sketches: Sketches, inde
     near_codes = np.concatenate([codes(run_node[run_near[0]], run_node[run_near[1]]), codes(run_node[old_near[0]], ref_node[at[:split]])])
     pairs = np.unique(np.concatenate([near_codes, story_codes]))
     nodes = _nodes(docs, groups, sketches, near, earlier, config)
-    return Candidates(nodes, pairs // n_nodes, pairs % n_nodes, np.isin(pairs, story_codes), run_node, postings)
+    return Candidates(nodes, pairs // n_nodes, pairs % n_nodes, np.isin(pairs, story_codes), run_node)
 
 
 def _nodes(docs: RunDocs, groups: ExactGroups, sketches: Sketches, near: np.ndarray, earlier: list[StoredDoc], config: DedupConfig) -> Nodes:

@@ -76,6 +76,7 @@ class IndexUpdate:
 def cluster(
     run_seq: int, docs: RunDocs, groups: ExactGroups, sketches: Sketches, candidates: Candidates, verdicts: Verdicts
 ) -> tuple[dict[str, Assignment], list[Link], IndexUpdate]:
+    """Links, cluster assignments and the index update of the run (stage 5)."""
     nodes, m = candidates.nodes, candidates.nodes.m
     node_ids = nodes.ids
     keys_of = {d: (run_seq, rank, d) for rank, d in enumerate(groups.ids)}

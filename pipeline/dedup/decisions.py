@@ -58,6 +58,7 @@ def without_site_boilerplate(nodes: Nodes, min_docs: int) -> tuple[np.ndarray, n
 
 
 def decide(candidates: Candidates, config: DedupConfig) -> Verdicts:
+    """The verdict on every candidate pair (stage 4), as the module docstring says."""
     nodes, a, b = candidates.nodes, candidates.a, candidates.b
     values, starts, lengths = without_site_boilerplate(nodes, config.site_boilerplate_docs)
     shared, count_a, count_b, anchors = sketch_overlaps(values, starts, lengths, nodes.covers, a, b)
