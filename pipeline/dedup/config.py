@@ -50,8 +50,9 @@ class DedupConfig:
     story_max_days: int = 7  # publish dates further apart than this (both known) need story_far_threshold
     story_far_threshold: float = 0.1
 
-    # a value found on this many documents of one site (url host) is that site's boilerplate, not evidence
+    # a value on this many documents of one site (url host), and on this share of them, is that site's boilerplate
     site_boilerplate_docs: int = 3
+    site_boilerplate_share: float = 0.2
 
     # document-frequency count-min sketch
     df_width: int = 1 << 20
@@ -62,7 +63,8 @@ class DedupConfig:
             raise ConfigError(f"dedup.backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         if self.num_perm % self.near_bands:
             raise ConfigError(f"dedup.num_perm ({self.num_perm}) must be a multiple of near_bands ({self.near_bands})")
-        for name in ("near_threshold", "near_containment", "story_threshold", "story_unanchored_threshold", "story_far_threshold", "story_max_df"):
+        for name in ("near_threshold", "near_containment", "story_threshold", "story_unanchored_threshold", "story_far_threshold",
+                     "story_max_df", "site_boilerplate_share"):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise ConfigError(f"dedup.{name} must be in (0, 1], got {getattr(self, name)}")
         if not 0 < self.story_index_size <= self.story_sketch_size:

@@ -1,9 +1,10 @@
 """Stage 4 of a run's decisions: which candidate pairs are near duplicates, which report the same story.
 
-- **Site boilerplate** first: a sketch value held by `site_boilerplate_docs` or more nodes of one site (url
-  host) is that site's furniture (menus, newsletter boxes, most-read lists the extractor kept), not evidence:
-  it is dropped from those nodes' sketches before any measure (documents without a host, like local files,
-  have no site; the text extractor's site templates do that job for them).
+- **Site boilerplate** first: a sketch value held by `site_boilerplate_docs` nodes of one site (url host), and
+  by `site_boilerplate_share` of them, is that site's furniture (menus, newsletter boxes, most-read lists the
+  extractor kept), not evidence: it is dropped from those nodes' sketches before any measure (documents
+  without a host, like local files, have no site; the text extractor's site templates do that job for them).
+  The share keeps a large site's recurring topics (a name in 3 of its 10,000 articles) as evidence.
 - **near_duplicate** when the MinHash Jaccard reaches `near_threshold` (method `jaccard`), or when the smaller
   document is (almost) inside the larger one: containment on the sketches >= `near_containment`, measured on
   at least `near_containment_min` values of the smaller one (method `containment`). Two pages of one site are
@@ -23,7 +24,7 @@ import numpy as np
 
 from pipeline.dedup.candidates import Candidates, Nodes
 from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.pairs import expand_ranges, near_similarity, sketch_overlaps
+from pipeline.dedup.pairs import near_similarity, sketch_overlaps
 from pipeline.dedup.signatures import NO_DAY
 
 logger = logging.getLogger(__name__)
@@ -45,23 +46,23 @@ class Verdicts:
     story_similarity: np.ndarray
 
 
-def without_site_boilerplate(nodes: Nodes, min_docs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(values, starts, lengths) of the node sketches minus each site's boilerplate values."""
+def site_boilerplate(nodes: Nodes, min_docs: int, share: float) -> tuple[np.ndarray, np.ndarray]:
+    """A mask over `nodes.values` of each site's boilerplate values, and each node's sketch length without them."""
     from pipeline.dedup.kernels import site_repeats
 
+    _, node_site, per_site = np.unique(nodes.sites, return_inverse=True, return_counts=True)
+    needed = np.maximum(min_docs, np.ceil(share * per_site)).astype(np.int64)[node_site]
     repeated = np.zeros(len(nodes.values), dtype=bool)
-    site_repeats(nodes.values, nodes.starts, nodes.lengths, nodes.sites, min_docs, repeated)
-    at = expand_ranges(nodes.starts, nodes.lengths)
-    keep = ~repeated[at]
-    lengths = np.bincount(np.repeat(np.arange(len(nodes)), nodes.lengths)[keep], minlength=len(nodes)).astype(np.int64)
-    return nodes.values[at[keep]], np.cumsum(lengths) - lengths, lengths
+    kept = np.empty(len(nodes), dtype=np.int64)
+    site_repeats(nodes.values, nodes.starts, nodes.lengths, nodes.sites, needed, repeated, kept)
+    return repeated, kept
 
 
 def decide(candidates: Candidates, config: DedupConfig) -> Verdicts:
     """The verdict on every candidate pair (stage 4), as the module docstring says."""
     nodes, a, b = candidates.nodes, candidates.a, candidates.b
-    values, starts, lengths = without_site_boilerplate(nodes, config.site_boilerplate_docs)
-    shared, count_a, count_b, anchors = sketch_overlaps(values, starts, lengths, nodes.covers, a, b)
+    dropped, lengths = site_boilerplate(nodes, config.site_boilerplate_docs, config.site_boilerplate_share)
+    shared, count_a, count_b, anchors = sketch_overlaps(nodes.values, dropped, nodes.starts, nodes.lengths, nodes.covers, a, b)
     union = count_a + count_b - shared
     smaller = np.minimum(count_a, count_b)
     sketch_jaccard = np.divide(shared, union, out=np.zeros(len(a)), where=union > 0)

@@ -128,11 +128,11 @@ def shared_counts(query_offsets, group_start, group_end, group_rows, n_rows, min
 
 
 @numba.njit(cache=True, nogil=True)
-def sketch_overlaps(values, starts, lengths, covers, a, b, shared, count_a, count_b, anchors):
+def sketch_overlaps(values, dropped, starts, lengths, covers, a, b, shared, count_a, count_b, anchors):
     """For each pair (a[p], b[p]) of sorted distinct sketches (sketch s is values[starts[s]:starts[s] + lengths[s]],
-    speaking for the values up to covers[s]): within the window both speak for (up to the smaller cover), how
-    many values each holds, how many they share and how many of those are anchors (odd values). One merge per
-    pair, stopping at the window's end."""
+    speaking for the values up to covers[s]; positions marked in `dropped` do not count): within the window both
+    speak for (up to the smaller cover), how many values each holds, how many they share and how many of those
+    are anchors (odd values). One merge per pair, stopping at the window's end."""
     for p in range(a.shape[0]):
         i, j = a[p], b[p]
         top = min(covers[i], covers[j])
@@ -140,6 +140,12 @@ def sketch_overlaps(values, starts, lengths, covers, a, b, shared, count_a, coun
         y, y_end = starts[j], starts[j] + lengths[j]
         na = nb = both = marked = 0
         while x < x_end and y < y_end:
+            if dropped[x]:
+                x += 1
+                continue
+            if dropped[y]:
+                y += 1
+                continue
             u, v = values[x], values[y]
             if u > top or v > top:
                 break
@@ -157,10 +163,10 @@ def sketch_overlaps(values, starts, lengths, covers, a, b, shared, count_a, coun
                 nb += 1
                 y += 1
         while x < x_end and values[x] <= top:
-            na += 1
+            na += not dropped[x]
             x += 1
         while y < y_end and values[y] <= top:
-            nb += 1
+            nb += not dropped[y]
             y += 1
         shared[p], count_a[p], count_b[p], anchors[p] = both, na, nb, marked
 
@@ -186,13 +192,14 @@ def _site_key(site, value):
 
 
 @numba.njit(cache=True, nogil=True)
-def site_repeats(values, starts, lengths, sites, times, repeated):
+def site_repeats(values, starts, lengths, sites, needed, repeated, kept):
     """repeated[j] = the value at position j of node i's sketch (values[starts[i]:starts[i] + lengths[i]]) is in the
-    sketches of at least `times` nodes of node i's site (site 0: none, never repeated). A first pass over
-    saturating byte counters (about two per key) lets through the (site, value) keys that may repeat; only those
-    are counted exactly, in an open-addressing table, so memory follows the repeats more than the run."""
+    sketches of at least needed[i] nodes of node i's site (site 0: none, never repeated); kept[i] = the values of
+    node i that are not. A first pass over saturating byte counters (about two per key) lets through the
+    (site, value) keys that may repeat; only those are counted exactly, in an open-addressing table."""
     total = 0
     for i in range(starts.shape[0]):
+        kept[i] = lengths[i]
         if sites[i] != 0:
             total += lengths[i]
     size = 16
@@ -206,14 +213,11 @@ def site_repeats(values, starts, lengths, sites, times, repeated):
                 b = fmix64(_site_key(sites[i], values[j])) & bucket_mask
                 if buckets[b] < 255:
                     buckets[b] += 1
-    maybe = np.empty(total, dtype=np.int64)  # positions whose key may repeat, and their nodes
-    owner = np.empty(total, dtype=np.int64)
     found = 0
     for i in range(starts.shape[0]):
         if sites[i] != 0:
             for j in range(starts[i], starts[i] + lengths[i]):
-                if buckets[fmix64(_site_key(sites[i], values[j])) & bucket_mask] >= times:
-                    maybe[found], owner[found] = j, i
+                if buckets[fmix64(_site_key(sites[i], values[j])) & bucket_mask] >= min(needed[i], 255):
                     found += 1
     size = 16
     while size < 2 * found:
@@ -221,17 +225,24 @@ def site_repeats(values, starts, lengths, sites, times, repeated):
     mask = np.uint64(size - 1)
     table = np.zeros(size, dtype=np.uint64)
     count = np.zeros(size, dtype=np.int32)
-    slot_of = np.empty(found, dtype=np.int64)
-    for k in range(found):
-        key = _site_key(sites[owner[k]], values[maybe[k]])
-        slot = fmix64(key) & mask
-        while table[slot] != 0 and table[slot] != key:
-            slot = (slot + np.uint64(1)) & mask
-        table[slot] = key
-        count[slot] += 1
-        slot_of[k] = slot
-    for k in range(found):
-        repeated[maybe[k]] = count[slot_of[k]] >= times
+    for step in range(2):  # count the keys that may repeat, then read their counts back
+        for i in range(starts.shape[0]):
+            if sites[i] == 0:
+                continue
+            for j in range(starts[i], starts[i] + lengths[i]):
+                key = _site_key(sites[i], values[j])
+                h = fmix64(key)
+                if buckets[h & bucket_mask] < min(needed[i], 255):
+                    continue
+                slot = h & mask
+                while table[slot] != 0 and table[slot] != key:
+                    slot = (slot + np.uint64(1)) & mask
+                if step == 0:
+                    table[slot] = key
+                    count[slot] += 1
+                elif count[slot] >= needed[i]:
+                    repeated[j] = True
+                    kept[i] -= 1
 
 
 @numba.njit(cache=True, nogil=True)

@@ -19,6 +19,7 @@ import numpy as np
 
 from pipeline.config import ConfigError
 from pipeline.dedup.config import DedupConfig
+from pipeline.dedup.pairs import Holders
 from pipeline.dedup.records import DocFreq, Postings, StoredDoc
 from pipeline.dedup.segments import Columns
 from pipeline.dedup.storage import IndexStorage, params_mismatch, signature_params
@@ -79,7 +80,7 @@ class LakeIndex(IndexStorage):
     def known(self, doc_id: str) -> bool:
         return self.columns.row_of(doc_id) is not None
 
-    def postings(self, kind: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def postings(self, kind: str, keys: np.ndarray) -> Holders:
         return self.columns.postings(kind, keys)
 
     def fetch(self, refs: np.ndarray) -> list[StoredDoc]:

@@ -63,8 +63,8 @@ class Deduplicator:
         scratch.add_docs([np.zeros(1, dtype=np.uint32)])
         scratch.below(np.zeros(1, dtype=np.uint32), 1.0)
         one = np.zeros(1, dtype=np.int64)
-        sketch_overlaps(np.zeros(1, np.uint32), one, one + 1, np.zeros(1, np.uint32), one, one)
-        site_repeats(np.zeros(1, np.uint32), one, one + 1, np.ones(1, np.uint32), 2, np.zeros(1, dtype=bool))
+        sketch_overlaps(np.zeros(1, np.uint32), np.zeros(1, dtype=bool), one, one + 1, np.zeros(1, np.uint32), one, one)
+        site_repeats(np.zeros(1, np.uint32), one, one + 1, np.ones(1, np.uint32), one + 2, np.zeros(1, dtype=bool), one.copy())
 
     def is_known(self, doc_id: str) -> bool:
         """True when `doc_id` was ingested in an earlier run or already added in this one."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,37 +20,45 @@ def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(ends - lengths, lengths) + np.repeat(np.asarray(starts, dtype=np.int64), lengths)
 
 
+@dataclass(frozen=True)
+class Holders:
+    """Who holds each looked-up key: key i is held by the documents refs[starts[i]:ends[i]], references below
+    `size`. `refs` may be a backend's own lookup array, shared: the pairs a key makes are never materialized."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    refs: np.ndarray
+    size: int
+
+
 class MemoryPostings:
     """Posting lists held in memory (a run's own nodes): the lookup a storage backend answers, same contract."""
 
-    def __init__(self, keys: np.ndarray, owners: np.ndarray) -> None:
+    def __init__(self, keys: np.ndarray, owners: np.ndarray, size: int) -> None:
         order = np.argsort(keys, kind="stable")
-        self.keys, self.owners = keys[order], owners[order].astype(np.int64)
+        self.keys, self.owners, self.size = keys[order], owners[order], size
 
-    def postings(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        lo = np.searchsorted(self.keys, keys, "left")
-        counts = np.searchsorted(self.keys, keys, "right") - lo
-        return counts.astype(np.int64), self.owners[expand_ranges(lo, counts)]
+    def postings(self, keys: np.ndarray) -> Holders:
+        return Holders(np.searchsorted(self.keys, keys, "left"), np.searchsorted(self.keys, keys, "right"), self.owners, self.size)
 
 
 def strong_matches(lookup, query_keys: np.ndarray, query_lengths: np.ndarray, min_shared: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(query, ref, shared): documents holding >= `min_shared` of each query's keys (query q's keys are the q-th run of
-    `query_keys`, `query_lengths[q]` long). `lookup(keys)` returns, for each key in order, how many documents hold
-    it, and their references (small non-negative ints) key after key (`IndexStorage.postings`, `MemoryPostings`).
+    `query_keys`, `query_lengths[q]` long). `lookup(keys)` says who holds each key (`Holders`), as
+    `IndexStorage.postings` and `MemoryPostings.postings` do.
 
     Pairs sharing fewer keys are never materialized: a key held by p documents makes p^2 / 2 weak pairs, which on
     100,000 articles of ordinary prose was billions of pairs (21 GB) before the `min_shared` filter.
     """
     from pipeline.dedup.kernels import shared_counts
 
-    empty = np.empty(0, np.int64)
-    counts, refs = lookup(query_keys)
-    if not len(refs):
+    if not len(query_keys):
+        empty = np.empty(0, np.int64)
         return empty, empty, empty
-    ends = np.cumsum(counts)
+    holders = lookup(query_keys)
     offsets = np.concatenate([[0], np.cumsum(query_lengths)]).astype(np.int64)
-    # one counter slot per reference: rows of the lake index, or a session's small numbers for Redis
-    return shared_counts(offsets, ends - counts, ends, refs.astype(np.int64, copy=False), int(refs.max()) + 1, min_shared, False)
+    starts, ends = holders.starts.astype(np.int64, copy=False), holders.ends.astype(np.int64, copy=False)
+    return shared_counts(offsets, starts, ends, holders.refs, holders.size, min_shared, False)
 
 
 def near_similarity(near: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 65536) -> np.ndarray:
@@ -61,21 +70,21 @@ def near_similarity(near: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int =
 
 
 def sketch_overlaps(
-    values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, covers: np.ndarray, a: np.ndarray, b: np.ndarray
+    values: np.ndarray, dropped: np.ndarray, starts: np.ndarray, lengths: np.ndarray, covers: np.ndarray, a: np.ndarray, b: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(shared, count_a, count_b, shared anchors) of the sketch pairs (a[i], b[i]) within the window both speak for.
 
     Sketch s is `values[starts[s]:starts[s] + lengths[s]]` (sorted, distinct uint32), a bottom-k sample of its
-    document's shingles up to `covers[s]`. Below the smaller cover both samples are complete, so the counts there
-    estimate Jaccard (shared / (count_a + count_b - shared)) and containment (shared / min(count_a, count_b)),
-    exactly when neither document has more shingles than its sketch holds. Anchors are the odd values
-    (`anchors.py`).
+    document's shingles up to `covers[s]`; values at positions marked in `dropped` do not count. Below the
+    smaller cover both samples are complete, so the counts there estimate Jaccard (shared / (count_a + count_b
+    - shared)) and containment (shared / min(count_a, count_b)), exactly when neither document has more
+    shingles than its sketch holds. Anchors are the odd values (`anchors.py`).
     """
     from pipeline.dedup.kernels import sketch_overlaps as kernel
 
     n = len(a)
     shared, count_a, count_b, anchors = (np.zeros(n, dtype=np.int64) for _ in range(4))
     if n:
-        kernel(values, starts.astype(np.int64), lengths.astype(np.int64), covers, a.astype(np.int64), b.astype(np.int64),
+        kernel(values, dropped, starts.astype(np.int64), lengths.astype(np.int64), covers, a.astype(np.int64), b.astype(np.int64),
                shared, count_a, count_b, anchors)  # fmt: skip
     return shared, count_a, count_b, anchors

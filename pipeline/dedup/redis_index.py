@@ -18,6 +18,7 @@ import numpy as np
 
 from pipeline.config import ConfigError
 from pipeline.dedup.config import DedupConfig
+from pipeline.dedup.pairs import Holders
 from pipeline.dedup.records import DocFreq, Postings, Rep, StoredDoc
 from pipeline.dedup.storage import NEAR, STORY, IndexStorage, params_mismatch, signature_params
 
@@ -90,14 +91,16 @@ class RedisIndex(IndexStorage):
             self._ids.append(doc_id)
         return ref
 
-    def postings(self, kind: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def postings(self, kind: str, keys: np.ndarray) -> Holders:
         distinct = np.unique(keys)
         pipe = self.r.pipeline(transaction=False)
         for key in distinct.tolist():
             pipe.smembers(f"{self.p}:{_KIND[kind]}:{key:08x}")
         held = [[self._ref(m.decode()) for m in sorted(found)] for found in pipe.execute()] if len(distinct) else []
-        at = np.searchsorted(distinct, keys).tolist()
-        return np.array([len(held[i]) for i in at], dtype=np.int64), np.array([r for i in at for r in held[i]], dtype=np.int64)
+        bounds = np.concatenate([[0], np.cumsum([len(h) for h in held])]).astype(np.int64)
+        at = np.searchsorted(distinct, keys)
+        refs = np.array([r for h in held for r in h], dtype=np.int64)
+        return Holders(bounds[at], bounds[at + 1], refs, len(self._ids))
 
     def fetch(self, refs: np.ndarray) -> list[StoredDoc]:
         doc_ids = [self._ids[ref] for ref in np.asarray(refs).tolist()]

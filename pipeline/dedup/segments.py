@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.dedup.pairs import expand_ranges
+from pipeline.dedup.pairs import Holders
 from pipeline.dedup.records import Postings, Rep, StoredDoc
 from pipeline.dedup.storage import NEAR
 
@@ -153,12 +153,10 @@ class Columns:
     def doc_id(self, row: int) -> str:
         return self.a["ids"][row].tobytes().hex()
 
-    def postings(self, kind: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """How many rows hold each of `keys`, and those rows, key after key."""
+    def postings(self, kind: str, keys: np.ndarray) -> Holders:
+        """The rows holding each of `keys`: ranges of the sorted lookup (nothing copied)."""
         sorted_keys, key_rows = (self.near_keys, self.near_key_rows) if kind == NEAR else (self.story_keys, self.story_key_rows)
-        lo = np.searchsorted(sorted_keys, keys, "left")
-        counts = np.searchsorted(sorted_keys, keys, "right") - lo
-        return counts.astype(np.int64), key_rows[expand_ranges(lo, counts)].astype(np.int64)
+        return Holders(np.searchsorted(sorted_keys, keys, "left"), np.searchsorted(sorted_keys, keys, "right"), key_rows, len(self))
 
     def record(self, row: int) -> StoredDoc:
         a = self.a

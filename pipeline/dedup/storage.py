@@ -19,6 +19,7 @@ import numpy as np
 
 from pipeline.config import ConfigError
 from pipeline.dedup.config import DedupConfig
+from pipeline.dedup.pairs import Holders
 from pipeline.dedup.records import DocFreq, Postings, StoredDoc
 
 logger = logging.getLogger(__name__)
@@ -71,10 +72,9 @@ class IndexStorage(ABC):
         """Whether `doc_id` was committed by an earlier run."""
 
     @abstractmethod
-    def postings(self, kind: str, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each of the uint32 `keys` of one kind (NEAR or STORY), in order and repeats included: how many
-        committed documents hold it, and those documents' references (small non-negative int64, for `fetch`),
-        the holders of keys[0] first."""
+    def postings(self, kind: str, keys: np.ndarray) -> Holders:
+        """Who holds each of the uint32 `keys` of one kind (NEAR or STORY), repeats included: committed documents
+        by reference (small non-negative ints, for `fetch`)."""
 
     @abstractmethod
     def fetch(self, refs: np.ndarray) -> list[StoredDoc]:

@@ -16,7 +16,7 @@ def _sets(rng, n, vocabulary):
 
 
 def _postings(sets):
-    return MemoryPostings(np.concatenate(sets), np.repeat(np.arange(len(sets)), [len(s) for s in sets]))
+    return MemoryPostings(np.concatenate(sets), np.repeat(np.arange(len(sets)), [len(s) for s in sets]), len(sets))
 
 
 def test_strong_matches_within_one_set_of_documents_equal_counting_every_pair():
@@ -36,8 +36,8 @@ def test_strong_matches_within_one_set_of_documents_equal_counting_every_pair():
 def test_strong_matches_against_stored_documents_and_their_references():
     rng = np.random.default_rng(9)
     stored, queries = _sets(rng, 200, 50), _sets(rng, 40, 50)
-    refs = rng.permutation(10**6)[: len(stored)]  # a backend's own references: sparse, in no order
-    postings = MemoryPostings(np.concatenate(stored), np.repeat(refs, [len(s) for s in stored]))
+    refs = rng.permutation(10**5)[: len(stored)]  # a backend's own references: sparse, in no order
+    postings = MemoryPostings(np.concatenate(stored), np.repeat(refs, [len(s) for s in stored]), 10**5)
     q, r, shared = strong_matches(postings.postings, np.concatenate(queries), np.array([len(s) for s in queries]), 2)
     expected = Counter()
     for i, query in enumerate(queries):
@@ -58,10 +58,14 @@ def test_sketch_overlaps_count_inside_the_window_both_sketches_speak_for():
     lengths = np.array([len(s) for s in sketches])
     starts = np.cumsum(lengths) - lengths
     a, b = rng.integers(0, 60, size=700), rng.integers(0, 60, size=700)
-    shared, count_a, count_b, anchors = sketch_overlaps(np.concatenate(sketches), starts, lengths, covers, a, b)
+    flat = np.concatenate(sketches)
+    dropped = rng.random(len(flat)) < 0.1  # values a site's boilerplate took out: they do not count
+    shared, count_a, count_b, anchors = sketch_overlaps(flat, dropped, starts, lengths, covers, a, b)
+    kept = [set(flat[s : s + n][~dropped[s : s + n]].tolist()) for s, n in zip(starts, lengths)]
     for p, (i, j) in enumerate(zip(a.tolist(), b.tolist())):
         top = min(covers[i], covers[j])
-        x, y = set(documents[i][documents[i] <= top].tolist()), set(documents[j][documents[j] <= top].tolist())
+        # a document's values up to the window's top are all in its sketch
+        x, y = {v for v in kept[i] if v <= top}, {v for v in kept[j] if v <= top}
         both = x & y
         assert (shared[p], count_a[p], count_b[p], anchors[p]) == (len(both), len(x), len(y), sum(v & 1 for v in both)), p
     assert 0 < anchors.sum() < shared.sum() < count_a.sum()
@@ -80,10 +84,12 @@ def test_site_repeats_marks_the_values_held_by_enough_nodes_of_one_site():
     values = np.empty(int(lengths.sum()), dtype=np.uint32)
     for i, sketch in enumerate(sketches):
         values[starts[i] : starts[i] + len(sketch)] = sketch
-    repeated = np.zeros(len(values), dtype=bool)
-    site_repeats(values, starts, lengths, sites, 3, repeated)
+    needed = np.where(sites == 2, 5, 3)  # one site asks for more holders (a larger site's share)
+    repeated, kept = np.zeros(len(values), dtype=bool), np.empty(80, dtype=np.int64)
+    site_repeats(values, starts, lengths, sites, needed, repeated, kept)
     for i, sketch in enumerate(sketches):
         holders = [sum(v in set(sketches[n].tolist()) for n in range(80) if sites[n] == sites[i]) for v in sketch.tolist()]
-        expected = [bool(sites[i]) and h >= 3 for h in holders]
+        expected = [bool(sites[i]) and h >= needed[i] for h in holders]
         assert repeated[starts[i] : starts[i] + len(sketch)].tolist() == expected, i
+        assert kept[i] == len(sketch) - sum(expected)
     assert 0 < repeated.sum() < len(values)
