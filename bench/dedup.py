@@ -50,7 +50,8 @@ def synthetic_articles(n: int, size: int = 5000, seed: int = 0) -> list[str]:
 
 
 # One engine's timed loop, run in a fresh process whose `pipeline` package is the engine's checkout: a first run
-# commits half the articles, a second run (timed) adds the other half and decides them against the first.
+# commits half the articles, a second run (timed) adds the other half and decides them against the first. Timed
+# in CPU seconds of the process: one core's work, less disturbed by the other processes of a shared machine.
 _ENGINE = """
 import inspect, json, sys, tempfile, time
 sys.path.insert(0, sys.argv[1])
@@ -73,16 +74,16 @@ with tempfile.TemporaryDirectory() as tmp:
     second = Deduplicator(config, open_index(config, store))
     sign = add = 0.0
     for i, text in enumerate(texts[half:], start=half):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         sig = compute_signature(text, "en", config)
-        t1 = time.perf_counter()
+        t1 = time.process_time()
         url = f"https://news{i % 50}.example/{i}"
         second.add(make_doc_id(url, sig.content_hash), url, sig)
-        add += time.perf_counter() - t1
+        add += time.process_time() - t1
         sign += t1 - t0
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     second.finish_run()
-    finish = time.perf_counter() - t0
+    finish = time.process_time() - t0
 n = len(texts) - half
 print(json.dumps({"rate": n / (sign + add + finish), "sign_us": 1e6 * sign / n, "add_us": 1e6 * add / n, "finish_us": 1e6 * finish / n}))
 """

@@ -25,13 +25,16 @@ CASELESS = frozenset(
 )
 
 
-def numbers(codepoints: np.ndarray, tokens: Tokens) -> np.ndarray:
-    """Per token: a number of two or more digits standing alone, not a year (19xx, 20xx)."""
-    from pipeline.dedup.kernels import number_tokens
+def tag_numbers(codepoints: np.ndarray, tokens: Tokens, n: int, raw: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
+    """`raw` story n-gram hashes (those at the start positions `keep` lets through; None: all) with the anchor bit
+    set on the n-grams holding a number of two or more digits that is not a year, cleared on the others."""
+    from pipeline.dedup.kernels import tag_numbers as kernel
 
-    marked = np.empty(len(tokens.starts), dtype=bool)
-    number_tokens(codepoints, tokens.starts, tokens.ends, marked)
-    return marked
+    if keep is None:
+        keep = np.ones(len(raw), dtype=bool)
+    out = np.empty(len(raw), dtype=np.uint32)
+    kernel(codepoints, tokens.starts, tokens.ends, n, raw, keep, out)
+    return out
 
 
 def quotations(normalized: str, codepoints: np.ndarray, tokens: Tokens) -> list[tuple[int, int]]:

@@ -172,18 +172,31 @@ def sketch_overlaps(values, dropped, starts, lengths, covers, a, b, shared, coun
 
 
 @numba.njit(cache=True, nogil=True)
-def number_tokens(codepoints, starts, ends, out):
-    """out[t] = token t is a number of two or more ASCII digits that is not a year (19xx, 20xx)."""
-    for t in range(starts.shape[0]):
+def tag_numbers(codepoints, starts, ends, n, raw, keep, out):
+    """Story hashes with the anchor bit: out[k] = raw[k] with its low bit set when the n-gram at the k-th kept
+    position (keep is a mask over n-gram start positions) holds a number of two or more ASCII digits that is
+    not a year (19xx, 20xx), cleared otherwise."""
+    tokens = starts.shape[0]
+    number = np.zeros(tokens, dtype=np.bool_)
+    for t in range(tokens):
         s, e = starts[t], ends[t]
-        number = e - s >= 2
+        digits = e - s >= 2
         for c in range(s, e):
             if codepoints[c] < 48 or codepoints[c] > 57:
-                number = False
+                digits = False
                 break
-        if number and e - s == 4 and ((codepoints[s] == 49 and codepoints[s + 1] == 57) or (codepoints[s] == 50 and codepoints[s + 1] == 48)):
-            number = False
-        out[t] = number
+        if digits and e - s == 4 and ((codepoints[s] == 49 and codepoints[s + 1] == 57) or (codepoints[s] == 50 and codepoints[s + 1] == 48)):
+            digits = False
+        number[t] = digits
+    k = 0
+    for p in range(keep.shape[0]):
+        if keep[p]:
+            flag = np.uint32(0)
+            for q in range(p, min(p + n, tokens)):
+                if number[q]:
+                    flag = np.uint32(1)
+            out[k] = (raw[k] & np.uint32(0xFFFFFFFE)) | flag
+            k += 1
 
 
 @numba.njit(cache=True, nogil=True)

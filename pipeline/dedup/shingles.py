@@ -11,7 +11,7 @@ import logging
 
 import numpy as np
 
-from pipeline.dedup.anchors import CASELESS, numbers, quotations, tag
+from pipeline.dedup.anchors import CASELESS, quotations, tag, tag_numbers
 from pipeline.text.tokens import Tokens, Vocabulary
 from pipeline.text.language import frequent_words
 from pipeline.text.normalize import normalize_for_matching
@@ -126,12 +126,7 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
         return Shingled(near, _distinct(tag(raw, None)), n_tokens, False)
     # event anchors (anchors.py): n-grams holding a number, and word triples inside quotation marks
     codepoints = np.frombuffer(normalized.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    marked = numbers(codepoints, tokens)
-    count = max(n_tokens - n + 1, 1) if n_tokens else 0
-    anchored = np.zeros(count, dtype=bool)
-    for j in range(min(n, n_tokens)):
-        anchored |= marked[j : j + count]
-    parts = [tag(raw, anchored if keep is None else anchored[keep])]
+    parts = [tag_numbers(codepoints, tokens, n, raw, keep)]
     for first, last in quotations(normalized, codepoints, tokens):
         parts.append(tag(ngram_hashes(stem_hash[first:last] ^ _QUOTED, 3, distinct=False), None))
     return Shingled(near, _distinct(np.concatenate(parts) if len(parts) > 1 else parts[0]), n_tokens, False)

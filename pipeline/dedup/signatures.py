@@ -123,7 +123,7 @@ def compute_signature(
     body = collapsed[len(head.encode("utf-8")) + 1 :] if head else collapsed
     if language is None and body:
         language = detect_language(body.decode("utf-8"), sample_chars=3000)
-    body_tokens = int(np.count_nonzero(tokens.starts > len(head)))
+    body_tokens = len(tokens) - int(np.searchsorted(tokens.starts, len(head), "right"))
     if body_tokens == 0:
         raise Rejected("dedup", "no_tokens", "the body has no word to compare")
     shingled = shingle(normalized, language, config, tokens)
