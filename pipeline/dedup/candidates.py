@@ -77,9 +77,10 @@ def find_candidates(docs: RunDocs, groups: ExactGroups, sketches: Sketches, inde
     bands = config.near_bands
     band_queries, by_band = postings.near.ravel(), np.full(m, bands)
     story_queries, by_story = postings.story_values, np.diff(postings.story_offsets)
-    run_near = strong_matches(MemoryPostings(band_queries, np.repeat(np.arange(m), bands), m).postings, band_queries, by_band, 1)
+    run_near = strong_matches(MemoryPostings(band_queries, np.repeat(np.arange(m), bands), m).postings, band_queries, by_band, 1,
+                              same_set=True)  # fmt: skip
     run_story = strong_matches(MemoryPostings(story_queries, np.repeat(np.arange(m), by_story), m).postings, story_queries, by_story,
-                               config.story_min_shared)  # fmt: skip
+                               config.story_min_shared, same_set=True)  # fmt: skip
     old_near = strong_matches(partial(index.postings, NEAR), band_queries, by_band, 1)
     old_story = strong_matches(partial(index.postings, STORY), story_queries, by_story, config.story_min_shared)
 

@@ -42,10 +42,13 @@ class MemoryPostings:
         return Holders(np.searchsorted(self.keys, keys, "left"), np.searchsorted(self.keys, keys, "right"), self.owners, self.size)
 
 
-def strong_matches(lookup, query_keys: np.ndarray, query_lengths: np.ndarray, min_shared: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def strong_matches(
+    lookup, query_keys: np.ndarray, query_lengths: np.ndarray, min_shared: int, *, same_set: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(query, ref, shared): documents holding >= `min_shared` of each query's keys (query q's keys are the q-th run of
     `query_keys`, `query_lengths[q]` long). `lookup(keys)` says who holds each key (`Holders`), as
-    `IndexStorage.postings` and `MemoryPostings.postings` do.
+    `IndexStorage.postings` and `MemoryPostings.postings` do. With `same_set`, the holders are the queries
+    themselves (document q holds query q's keys): each pair comes once, query < ref, for half the work.
 
     Pairs sharing fewer keys are never materialized: a key held by p documents makes p^2 / 2 weak pairs, which on
     100,000 articles of ordinary prose was billions of pairs (21 GB) before the `min_shared` filter.
@@ -58,7 +61,7 @@ def strong_matches(lookup, query_keys: np.ndarray, query_lengths: np.ndarray, mi
     holders = lookup(query_keys)
     offsets = np.concatenate([[0], np.cumsum(query_lengths)]).astype(np.int64)
     starts, ends = holders.starts.astype(np.int64, copy=False), holders.ends.astype(np.int64, copy=False)
-    return shared_counts(offsets, starts, ends, holders.refs, holders.size, min_shared, False)
+    return shared_counts(offsets, starts, ends, holders.refs, holders.size, min_shared, same_set)
 
 
 def near_similarity(near: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 65536) -> np.ndarray:

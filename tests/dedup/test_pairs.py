@@ -31,6 +31,9 @@ def test_strong_matches_within_one_set_of_documents_equal_counting_every_pair():
         assert found == expected and len(expected) > 100  # the test has pairs to find
         # every pair comes from both sides, and each document finds itself
         assert len(q) == 2 * len(expected) + int((lengths >= min_shared).sum())
+        # the same set of documents on both sides: each pair once
+        q, r, shared = strong_matches(_postings(sets).postings, np.concatenate(sets), lengths, min_shared, same_set=True)
+        assert dict(zip(zip(q.tolist(), r.tolist()), shared.tolist())) == expected
 
 
 def test_strong_matches_against_stored_documents_and_their_references():
