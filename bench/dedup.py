@@ -1,7 +1,7 @@
 """Dedup benchmark: speed against the code it started from and plain datasketch, index size, link quality.
 
     .venv/bin/python bench/dedup.py --part speed --baseline /tmp/base   # side by side with another checkout
-    .venv/bin/python bench/dedup.py --part memory                       # or run-memory / quality / all
+    .venv/bin/python bench/dedup.py --part memory                       # or run-memory / quality / ceiling / all
 
 `--baseline` is a checkout of the code to compare with (e.g. `git worktree add /tmp/base c9c0555`): each
 engine runs the same timed loop in its own process, alternately, `--rounds` times, on the same articles.
@@ -269,7 +269,7 @@ def bench_run_memory(n: int, distinct: int | None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["speed", "memory", "run-memory", "quality", "all"], default="all")
+    parser.add_argument("--part", choices=["speed", "memory", "run-memory", "quality", "ceiling", "all"], default="all")
     parser.add_argument("--speed-docs", type=int, default=6000)
     parser.add_argument("--baseline", type=Path, help="a checkout of the code to time side by side (speed part)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating timed runs per engine (speed part)")
@@ -290,6 +290,10 @@ def main() -> None:
         from bench.dedup_quality import report
 
         report(args.half, args.verbose)
+    if args.part == "ceiling":
+        from bench.dedup_quality import ceiling
+
+        ceiling(args.half)
 
 
 if __name__ == "__main__":

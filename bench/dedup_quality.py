@@ -121,6 +121,40 @@ def story(half: str, verbose: bool = False) -> dict:
     }
 
 
+def ceiling(half: str) -> None:
+    """What any rule "Jaccard >= 0.8 or containment >= c" reaches with exact word-bigram sets of the extracted
+    titles and bodies (no estimate, no minimum size): the part of the syndication recall extraction leaves."""
+    from pipeline.text.normalize import normalize_for_matching, tokenize
+
+    items, _ = extracted(syndication_set(half, pages=reference_pages()), "text")
+    sets = []
+    for _, found in items:
+        words = tokenize(normalize_for_matching(f"{found.title or ''}\n{found.text}"))
+        sets.append({hash((words[i], words[i + 1])) for i in range(len(words) - 1)})
+    article = [doc.article for doc, _ in items]
+    measured = [(i, j, len(sets[i] & sets[j])) for i, j in _pairs(sets)]
+    print(f"\n== exact measures on the extracted texts ({half} half, {len(items)} documents) ==")
+    for contained in (1.01, 0.9, 0.85, 0.8, 0.7):
+        parent = list(range(len(sets)))
+
+        def root(x: int) -> int:
+            while parent[x] != x:
+                parent[x] = parent[parent[x]]
+                x = parent[x]
+            return x
+
+        for i, j, both in measured:
+            smaller = min(len(sets[i]), len(sets[j]))
+            if both and (both / (len(sets[i]) + len(sets[j]) - both) >= 0.8 or both / smaller >= contained):
+                parent[root(i)] = root(j)
+        tp = fp = fn = 0
+        for i, j in _pairs(sets):
+            same, together = article[i] == article[j], root(i) == root(j)
+            tp, fp, fn = tp + (same and together), fp + (together and not same), fn + (same and not together)
+        label = "Jaccard >= 0.8 alone" if contained > 1 else f"or containment >= {contained}"
+        print(f"{label:28s} clusters: precision {tp / max(1, tp + fp):.4f}  recall {tp / max(1, tp + fn):.4f}")
+
+
 def report(half: str, verbose: bool = False) -> None:
     docs = syndication_set(half, pages=reference_pages())
     s = syndication(docs, templates=False, verbose=verbose)
