@@ -1,16 +1,20 @@
-"""Dedup benchmark: speed and index size against plain datasketch, and link quality on labelled pages.
+"""Dedup benchmark: speed against the code it started from and plain datasketch, index size, link quality.
 
-    .venv/bin/python bench/dedup.py                  # everything (about 5 minutes)
-    .venv/bin/python bench/dedup.py --part speed     # or memory / run-memory / quality
+    .venv/bin/python bench/dedup.py --part speed --baseline /tmp/base   # side by side with another checkout
+    .venv/bin/python bench/dedup.py --part memory                       # or run-memory / quality / ceiling / all
 
-Reads ../shared/datasets/ (multi-outlet-pages, readability-test-pages) relative to the repository.
+`--baseline` is a checkout of the code to compare with (e.g. `git worktree add /tmp/base c9c0555`): each
+engine runs the same timed loop in its own process, alternately, `--rounds` times, on the same articles.
+The quality part reads ../shared/datasets/ relative to the repository (see bench/dedup_sets.py).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
 import logging
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -23,11 +27,10 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from pipeline.dedup import Deduplicator, compute_signature, load_config, make_doc_id, open_index  # noqa: E402
-from pipeline.text.normalize import normalize_for_matching, tokenize  # noqa: E402
 from pipeline.lake.store import LocalStore  # noqa: E402
+from pipeline.text.normalize import normalize_for_matching, tokenize  # noqa: E402
 
 logger = logging.getLogger("bench.dedup")
-DATASETS = REPO.parent / "shared" / "datasets"
 
 
 def synthetic_articles(n: int, size: int = 5000, seed: int = 0) -> list[str]:
@@ -46,51 +49,92 @@ def synthetic_articles(n: int, size: int = 5000, seed: int = 0) -> list[str]:
     return out
 
 
-def bench_speed(n: int) -> None:
-    from datasketch import MinHash, MinHashLSH
+# One engine's timed loop, run in a fresh process whose `pipeline` package is the engine's checkout: a first run
+# commits half the articles, a second run (timed) adds the other half and decides them against the first. Timed
+# in CPU seconds of the process: one core's work, less disturbed by the other processes of a shared machine.
+_ENGINE = """
+import inspect, json, sys, tempfile, time
+sys.path.insert(0, sys.argv[1])
+from pipeline.dedup import Deduplicator, compute_signature, load_config, make_doc_id, open_index
+from pipeline.lake.store import LocalStore
+texts = json.load(open(sys.argv[2]))
+config, half = load_config(), len(texts) // 2
 
-    config = load_config()
+def commit(dedup, decision):
+    dedup.commit(decision) if "decision" in inspect.signature(dedup.commit).parameters else dedup.commit()
+
+with tempfile.TemporaryDirectory() as tmp:
+    store = LocalStore(tmp)
+    first = Deduplicator(config, open_index(config, store))
+    for i, text in enumerate(texts[:half]):
+        sig = compute_signature(text, "en", config)
+        url = f"https://news{i % 50}.example/{i}"
+        first.add(make_doc_id(url, sig.content_hash), url, sig)
+    commit(first, first.finish_run())
+    second = Deduplicator(config, open_index(config, store))
+    sign = add = 0.0
+    for i, text in enumerate(texts[half:], start=half):
+        t0 = time.process_time()
+        sig = compute_signature(text, "en", config)
+        t1 = time.process_time()
+        url = f"https://news{i % 50}.example/{i}"
+        second.add(make_doc_id(url, sig.content_hash), url, sig)
+        add += time.process_time() - t1
+        sign += t1 - t0
+    t0 = time.process_time()
+    second.finish_run()
+    finish = time.process_time() - t0
+n = len(texts) - half
+print(json.dumps({"rate": n / (sign + add + finish), "sign_us": 1e6 * sign / n, "add_us": 1e6 * add / n, "finish_us": 1e6 * finish / n}))
+"""
+
+
+def _engine_speed(engine: Path, texts_file: str) -> dict:
+    done = subprocess.run([sys.executable, "-c", _ENGINE, str(engine), texts_file], cwd=engine, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"engine {engine} failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_speed(n: int, baseline: Path | None, rounds: int) -> None:
     docs = synthetic_articles(n)
-    print(f"\n== speed: {n} synthetic ~{np.mean([len(d) for d in docs]) / 1000:.1f} KB English articles, one core ==")
-    half = n // 2
-    with tempfile.TemporaryDirectory() as tmp:
-        store = LocalStore(tmp)
-        run1 = Deduplicator(config, open_index(config, store))
-        for i, text in enumerate(docs[:half]):
-            sig = compute_signature(text, "en", config)
-            run1.add(make_doc_id(f"https://a/{i}", sig.content_hash), f"https://a/{i}", sig)
-        run1.commit()
-        # timed: a second run querying the committed index and its own documents (both tiers, both sources)
-        run2 = Deduplicator(config, open_index(config, store))
-        t_sig = t_add = 0.0
-        for i, text in enumerate(docs[half:], start=half):
-            t0 = time.perf_counter()
-            sig = compute_signature(text, "en", config)
-            t1 = time.perf_counter()
-            run2.add(make_doc_id(f"https://a/{i}", sig.content_hash), f"https://a/{i}", sig)
-            t_add += time.perf_counter() - t1
-            t_sig += t1 - t0
-        t0 = time.perf_counter()
-        run2.finish_run()
-        t_finish = time.perf_counter() - t0
-    ours = (n - half) / (t_sig + t_add + t_finish)
-    print(f"newsdedup: {ours:8.0f} articles/s  (signature {1e6 * t_sig / (n - half):.0f} us, add {1e6 * t_add / (n - half):.0f} us, "
-          f"finish_run (all queries and decisions) {1e3 * t_finish:.0f} ms = {1e6 * t_finish / (n - half):.0f} us/article)")
+    print(f"\n== speed: {n} synthetic ~{np.mean([len(d) for d in docs]) / 1000:.1f} KB English articles, one core, "
+          f"{rounds} alternating rounds (median) ==")
+    engines = {"newsdedup": REPO} | ({"baseline": baseline.resolve()} if baseline else {})
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as texts:
+        json.dump(docs, texts)
+        texts.flush()
+        for engine in engines.values():  # warm-up: numba compiles a checkout's kernels on its first run
+            _engine_speed(engine, texts.name)
+        runs: dict[str, list[dict]] = {name: [] for name in engines}
+        for _ in range(rounds):
+            for name, engine in engines.items():
+                runs[name].append(_engine_speed(engine, texts.name))
+    median = {name: {key: statistics.median(r[key] for r in found) for key in found[0]} for name, found in runs.items()}
+    for name, m in median.items():
+        print(f"{name + ':':11s} {m['rate']:7.0f} articles/s  (signature {m['sign_us']:.0f} us, add {m['add_us']:.0f} us, "
+              f"finish_run {m['finish_us']:.0f} us/article; rounds {', '.join(str(round(r['rate'])) for r in runs[name])})")
+    if baseline:
+        print(f"ratio newsdedup / baseline ({baseline}): {median['newsdedup']['rate'] / median['baseline']['rate']:.2f}x")
+    base = _datasketch_rate(load_config(), docs[n // 2 :])
+    print(f"datasketch (normalize + MinHash.update_batch + MinHashLSH query/insert, near tier only): {base:7.0f} articles/s; "
+          f"ratio newsdedup / datasketch: {median['newsdedup']['rate'] / base:.1f}x")
+    bench_startup()
+
+
+def _datasketch_rate(config, docs: list[str]) -> float:
+    from datasketch import MinHash, MinHashLSH
 
     lsh = MinHashLSH(threshold=config.near_threshold, num_perm=config.num_perm)
     t0 = time.perf_counter()
-    for i, text in enumerate(docs[half:]):
+    for i, text in enumerate(docs):
         tokens = tokenize(normalize_for_matching(text))
         shingles = {" ".join(tokens[j : j + 3]).encode() for j in range(max(1, len(tokens) - 2))}
         m = MinHash(num_perm=config.num_perm)
         m.update_batch(shingles)
         lsh.query(m)
         lsh.insert(str(i), m)
-    base = (n - half) / (time.perf_counter() - t0)
-    print(f"datasketch baseline (normalize + MinHash.update_batch + MinHashLSH query/insert, near tier only): "
-          f"{base:8.0f} articles/s")
-    print(f"ratio newsdedup / datasketch: {ours / base:.1f}x")
-    bench_startup()
+    return len(docs) / (time.perf_counter() - t0)
 
 
 _STARTUP = """
@@ -111,8 +155,6 @@ print(f"{t1 - t0:.2f} {time.perf_counter() - t1:.2f}")
 def bench_startup() -> None:
     """What a fresh process pays before its first signature (a worker) or count-min update (the process running
     `finish_run`): numba import and kernel load from the disk cache, code-point tables, stemmer, wordfreq."""
-    import subprocess
-
     run = lambda role: subprocess.run([sys.executable, "-c", _STARTUP, role], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()  # noqa: E731
     worker, main = run("worker"), run("main")
     print(f"fresh process: import {worker[0]} s; first signature {worker[1]} s (worker); first count-min update {main[1]} s (finish_run's process)")
@@ -137,16 +179,21 @@ def bench_memory(sizes: tuple[int, ...]) -> None:
         arrays = {
             "ids": ids, "content": rng.integers(0, 2**63, size=n, dtype=np.uint64), "run": u32(n), "rank": u32(n),
             "nrep": ids, "nrep_run": u32(n), "nrep_rank": u32(n), "srep": ids, "srep_run": u32(n), "srep_rank": u32(n),
+            "site": u32(n), "day": u32(n).astype(np.int32),
             "near": u32(n, config.num_perm).astype(np.uint16), "bands": u32(n, config.near_bands), "story_vals": np.sort(u32(n, k), axis=1).ravel(),
             "story_off": np.arange(0, n * k + 1, k, dtype=np.int64),
         }  # fmt: skip
+        m = config.story_index_size
+        arrays["story_keys"] = arrays["story_vals"].reshape(n, k)[:, :m].ravel().copy()
+        arrays["story_keys_off"] = np.arange(0, n * m + 1, m, dtype=np.int64)
+        stored = sum(v.nbytes for v in arrays.values())  # a segment file is these arrays in an uncompressed npz
         cols = Columns(arrays, config)
         t0 = time.perf_counter()
         cols.build_lookup()
         took = time.perf_counter() - t0
         rss = psutil.Process().memory_info().rss - rss0
         print(f"{n:>9,} articles: {cols.nbytes() / n:6.0f} bytes/article in arrays, process RSS +{rss / 2**30:.2f} GiB "
-              f"(lookup build {took:.1f} s)")
+              f"(lookup build {took:.1f} s); segment files {stored / n:.0f} bytes/article")
         del cols, arrays, ids
     n = 20000
     gc.collect()
@@ -211,7 +258,7 @@ def bench_run_memory(n: int, distinct: int | None) -> None:
             dedup.add(make_doc_id(url, sig.content_hash), url, sig)
         added, _ = rss.step()
         print(f"adding:     +{(added - start) / n:5.0f} bytes/article held (RSS {start / 2**20:.0f} -> {added / 2**20:.0f} MiB)")
-        for step, call in (("finish_run", dedup.finish_run), ("commit", dedup.commit)):
+        for step, call in (("finish_run", dedup.finish_run), ("commit", lambda: dedup.commit(dedup.finish_run()))):
             started = time.perf_counter()
             call()
             took = time.perf_counter() - started
@@ -220,151 +267,33 @@ def bench_run_memory(n: int, distinct: int | None) -> None:
                   f"crawl's level), after {now / 2**20:5.0f} MiB, {took:.1f} s")
 
 
-def _run(docs: list[tuple[str, str, str | None]]):
-    """One run over (url, text, language) in a temporary lake: links and assignments by url."""
-    config = load_config()
-    with tempfile.TemporaryDirectory() as tmp:
-        dedup = Deduplicator(config, open_index(config, LocalStore(tmp)))
-        ids, links = {}, []
-        for url, text, language in docs:
-            sig = compute_signature(text, language, config)
-            ids[url] = make_doc_id(url, sig.content_hash)
-            dedup.add(ids[url], url, sig)
-        outcome = dedup.finish_run()
-        links, assignments = outcome.links, outcome.assignments
-    urls = {v: k for k, v in ids.items()}
-    found = {}
-    for link in links:
-        pair = frozenset((urls[link.doc_id], urls[link.other_doc_id]))
-        found[pair] = (link.kind, link.similarity)
-    clusters = {url: assignments[ids[url]].near_dup_of or ids[url] for url in ids}
-    return found, clusters
-
-
-def _need(path: Path) -> Path:
-    if not path.exists():
-        raise SystemExit(f"dataset not found: {path} (expected next to the repository, in ../shared/datasets/)")
-    return path
-
-
-def bench_multi_outlet() -> None:
-    import json
-
-    import trafilatura
-
-    folder = _need(DATASETS / "multi-outlet-pages")
-    labels = json.loads((folder / "labels.json").read_text())
-    docs = []
-    for page in sorted(p for p in folder.iterdir() if p.name != "labels.json"):
-        text = trafilatura.extract(page.read_text(encoding="utf-8", errors="replace"))
-        if text and text.strip():
-            docs.append((page.name, text, None))
-    found, _ = _run(docs)
-    n = len(docs)
-    pairs = lambda key: {frozenset(p) for p in labels[key]}  # noqa: E731
-    near_truth, story_truth, unsure = pairs("exact_or_near_duplicate"), pairs("same_story"), pairs("unsure_do_not_score")
-    near_found = {p for p, (k, _) in found.items() if k in ("exact", "near_duplicate")}
-    story_found = {p for p, (k, _) in found.items() if k == "same_story"}
-    false_near = near_found - near_truth - unsure
-    false_story = story_found - story_truth - near_truth - unsure
-    related = pairs("related_but_different_story")
-    print(f"\n== quality: multi-outlet-pages ({n} pages with text, {n * (n - 1) // 2} pairs; trafilatura.extract) ==")
-    print(f"exact/near: found {len(near_found & near_truth)}/{len(near_truth)} labelled pairs, {len(false_near)} false")
-    print(f"same_story: found {len(story_found & story_truth)}/{len(story_truth)} labelled pairs "
-          f"(+{len((story_found | near_found) & story_truth) - len(story_found & story_truth)} as near), "
-          f"{len(false_story)} false same_story links ({len(false_story & related)} of them 'related but different')")
-    for pair in sorted(false_near | false_story, key=sorted):
-        print("   false:", " ~ ".join(sorted(pair)), found[pair])
-    for pair in sorted((near_truth | story_truth) - set(found), key=sorted):
-        print("   missed:", " ~ ".join(sorted(pair)))
-
-
-def _variants(text: str, donor: list[str], rng: np.random.Generator) -> list[str]:
-    """Republications of one article: other header/footer, a few percent of words changed, a paragraph dropped, new title."""
-    paras = [p for p in text.split("\n") if p.strip()]
-    header = "Breaking news from our partners | Home | World | Business | Subscribe"
-    footer = "Copyright 2024 Syndicated Media Group. All rights reserved. Share this article."
-    title = " ".join(rng.choice(donor, 8))
-    out = [f"{header}\n{text}\n{footer}", f"{title}\n{text}"]  # each mirror site adds its own boilerplate
-    words = text.split(" ")
-    changed = [w if rng.random() > 0.03 else str(rng.choice(donor)) for w in words]
-    out.append(f"{title}\n" + " ".join(changed))
-    if len(paras) >= 6:
-        drop = int(rng.integers(len(paras)))
-        out.append("\n".join([header, *paras[:drop], *paras[drop + 1 :], footer]))
-    return out
-
-
-def _unrelated(texts: list[str]) -> list[str]:
-    """Drop reference texts that repeat another one (the readability set has the same article in several
-    test folders), judged by exact word-trigram Jaccard, independent of the engine under test."""
-    kept, grams = [], []
-    for text in texts:
-        words = text.lower().split()
-        mine = {tuple(words[i : i + 3]) for i in range(len(words) - 2)}
-        if all(len(mine & g) / len(mine | g) < 0.05 for g in grams):
-            kept.append(text)
-            grams.append(mine)
-    return kept
-
-
-def bench_syndication() -> None:
-    import html_text
-
-    folder = _need(DATASETS / "readability-test-pages")
-    texts = [html_text.extract_text(p.read_text(encoding="utf-8", errors="replace")) for p in sorted(folder.glob("*/expected.html"))]
-    texts = _unrelated([t for t in texts if len(t.split()) >= 150])
-    rng = np.random.default_rng(3)
-    donor = " ".join(texts).split()
-    docs, truth = [], {}
-    for i, text in enumerate(texts):
-        docs.append((f"https://orig.example/{i}", text, None))
-        truth[docs[-1][0]] = i
-        if i % 2 == 0:  # half the articles get republished, the other half stay unrelated singletons
-            for j, variant in enumerate(_variants(text, donor, rng)):
-                variant = variant.replace("our partners", f"partner site {j}").replace("Syndicated Media Group", f"Media Group {j}")
-                docs.append((f"https://mirror{j}.example/{i}", variant, None))
-                truth[docs[-1][0]] = i
-    order = rng.permutation(len(docs))
-    found, clusters = _run([docs[k] for k in order])
-    urls = sorted(truth)
-    tp = fp = fn = story_false = link_tp = link_fp = link_fn = 0
-    for a_i, a in enumerate(urls):
-        for b in urls[a_i + 1 :]:
-            same, pair = truth[a] == truth[b], frozenset((a, b))
-            together = clusters[a] == clusters[b]
-            tp, fp, fn = tp + (same and together), fp + (together and not same), fn + (same and not together)
-            kind = found.get(pair, (None,))[0]
-            linked = kind in ("exact", "near_duplicate")
-            link_tp, link_fp, link_fn = link_tp + (same and linked), link_fp + (linked and not same), link_fn + (same and not linked)
-            story_false += kind == "same_story" and not same
-    n_pairs = len(urls) * (len(urls) - 1) // 2
-    print(f"\n== quality: syndication set ({len(texts)} reference texts from readability-test-pages, "
-          f"{len(docs) - len(texts)} variants, {n_pairs} pairs) ==")
-    print(f"near_duplicate clusters (near_dup_of), pairwise: precision {tp / max(1, tp + fp):.4f}  recall {tp / max(1, tp + fn):.4f}")
-    print(f"near_duplicate links (no transitivity), pairwise: precision {link_tp / max(1, link_tp + link_fp):.4f}  "
-          f"recall {link_tp / max(1, link_tp + link_fn):.4f}")
-    print(f"same_story links between unrelated articles: {story_false} ({1e4 * story_false / n_pairs:.2f} per 10,000 pairs)")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["speed", "memory", "run-memory", "quality", "all"], default="all")
+    parser.add_argument("--part", choices=["speed", "memory", "run-memory", "quality", "ceiling", "all"], default="all")
     parser.add_argument("--speed-docs", type=int, default=6000)
+    parser.add_argument("--baseline", type=Path, help="a checkout of the code to time side by side (speed part)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating timed runs per engine (speed part)")
     parser.add_argument("--memory-sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--run-docs", type=int, default=100_000, help="articles in the run-memory part's run")
     parser.add_argument("--run-distinct", type=int, help="distinct texts among them (default: both n and 100, one process each)")
+    parser.add_argument("--half", choices=["test", "dev"], default="test", help="quality: the half to report (tune on dev only)")
+    parser.add_argument("--verbose", action="store_true", help="quality: list false and missed links")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     if args.part in ("speed", "all"):
-        bench_speed(args.speed_docs)
+        bench_speed(args.speed_docs, args.baseline, args.rounds)
     if args.part in ("memory", "all"):
         bench_memory(tuple(args.memory_sizes))
     if args.part in ("run-memory", "all"):
         bench_run_memory(args.run_docs, args.run_distinct)
     if args.part in ("quality", "all"):
-        bench_multi_outlet()
-        bench_syndication()
+        from bench.dedup_quality import report
+
+        report(args.half, args.verbose)
+    if args.part == "ceiling":
+        from bench.dedup_quality import ceiling
+
+        ceiling(args.half)
 
 
 if __name__ == "__main__":

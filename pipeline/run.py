@@ -183,6 +183,7 @@ class IngestRun:
                     "other_doc_id": link.other_doc_id,
                     "kind": link.kind,
                     "similarity": float(link.similarity),
+                    "method": link.method,
                     "run_id": self.run_id,
                 }
             )
@@ -190,7 +191,7 @@ class IngestRun:
         pairs = {doc_id: (a.near_dup_of, a.story_id) for doc_id, a in outcome.assignments.items()}
 
         def commit_state() -> None:
-            self.dedup.commit()
+            self.dedup.commit(outcome)
             self.store.write_bytes(TEMPLATES_KEY, self.templates.to_json().encode("utf-8"))
 
         return self.writer.close(pairs, settings=settings, before_manifest=commit_state)

@@ -109,7 +109,10 @@ def process_document(
             config=_worker_state["extract_config"],
         )
         extracted_at = time.perf_counter()
-        signature = compute_signature(extracted.text, extracted.language, _worker_state["dedup_config"])
+        signature = compute_signature(
+            extracted.text, extracted.language, _worker_state["dedup_config"],
+            title=extracted.title, published_at=extracted.published_at,
+        )  # fmt: skip
     finally:
         finished = _worker_state["finished_at"] = time.perf_counter()
     return DocumentResult(

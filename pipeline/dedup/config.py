@@ -23,11 +23,14 @@ class DedupConfig:
     redis_prefix: str = "newsdedup:dedup"
     state_prefix: str = "_state/dedup"
 
-    # near-duplicate tier: MinHash (datasketch affine32 scheme) over word shingles of the normalized body
+    # near-duplicate tier: MinHash (datasketch affine32 scheme) over word shingles of the normalized title and body
     seed: int = 1
     num_perm: int = 128
     near_bands: int = 32  # LSH bands of num_perm / near_bands rows; 32 x 4 finds J=0.8 pairs with p > 0.999
     near_threshold: float = 0.8
+    # ... or the smaller document (almost) inside the larger one, measured on the story sketches
+    near_containment: float = 0.85
+    near_containment_min: int = 30  # sketch values of the smaller document the containment is measured on
     near_shingle_words: int = 2  # 2-grams: a 3 % word edit keeps J near 0.9 (3-grams: ~0.83)
     near_shingle_chars: int = 5  # CJK/Thai: character n-grams instead of words
 
@@ -42,6 +45,14 @@ class DedupConfig:
     story_min_shingles: int = 20  # shorter documents get no same-story links (too little evidence)
     story_min_shared: int = 2  # candidates must share at least this many indexed sketch entries
     story_threshold: float = 0.035
+    story_unanchored_threshold: float = 0.07  # below it a story pair must share event anchors (numbers, quotes)
+    story_min_anchors: int = 1
+    story_max_days: int = 7  # publish dates further apart than this (both known) need story_far_threshold
+    story_far_threshold: float = 0.1
+
+    # a value on this many documents of one site (url host), and on this share of them, is that site's boilerplate
+    site_boilerplate_docs: int = 3
+    site_boilerplate_share: float = 0.2
 
     # document-frequency count-min sketch
     df_width: int = 1 << 20
@@ -52,11 +63,14 @@ class DedupConfig:
             raise ConfigError(f"dedup.backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
         if self.num_perm % self.near_bands:
             raise ConfigError(f"dedup.num_perm ({self.num_perm}) must be a multiple of near_bands ({self.near_bands})")
-        for name in ("near_threshold", "story_threshold", "story_max_df"):
+        for name in ("near_threshold", "near_containment", "story_threshold", "story_unanchored_threshold", "story_far_threshold",
+                     "story_max_df", "site_boilerplate_share"):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise ConfigError(f"dedup.{name} must be in (0, 1], got {getattr(self, name)}")
         if not 0 < self.story_index_size <= self.story_sketch_size:
             raise ConfigError("dedup.story_index_size must be in 1..story_sketch_size")
+        if self.site_boilerplate_docs < 2:
+            raise ConfigError(f"dedup.site_boilerplate_docs must be >= 2, got {self.site_boilerplate_docs}")
         if self.df_width & (self.df_width - 1):
             raise ConfigError(f"dedup.df_width must be a power of two, got {self.df_width}")
         if min(self.near_shingle_words, self.near_shingle_chars, self.story_shingle_words, self.story_shingle_chars) < 1:

@@ -1,4 +1,4 @@
-"""Compiled inner loops of dedup (numba, cached on disk): n-grams, MinHash, count-min, shared-value counts.
+"""Compiled inner loops of dedup (numba, cached on disk): n-grams, MinHash, count-min, shared-value counts, sketch overlaps.
 
 Each kernel computes exactly what the numpy code it replaced did (tests compare them with datasketch,
 the regex tokenizer, str.split and the numpy formulations); they exist because these loops are one pass
@@ -125,6 +125,137 @@ def shared_counts(query_offsets, group_start, group_end, group_rows, n_rows, min
                 found += 1
             counts[r] = 0
     return out_q[:found], out_r[:found], out_c[:found]
+
+
+@numba.njit(cache=True, nogil=True)
+def sketch_overlaps(values, dropped, starts, lengths, covers, a, b, shared, count_a, count_b, anchors):
+    """For each pair (a[p], b[p]) of sorted distinct sketches (sketch s is values[starts[s]:starts[s] + lengths[s]],
+    speaking for the values up to covers[s]; positions marked in `dropped` do not count): within the window both
+    speak for (up to the smaller cover), how many values each holds, how many they share and how many of those
+    are anchors (odd values). One merge per pair, stopping at the window's end."""
+    for p in range(a.shape[0]):
+        i, j = a[p], b[p]
+        top = min(covers[i], covers[j])
+        x, x_end = starts[i], starts[i] + lengths[i]
+        y, y_end = starts[j], starts[j] + lengths[j]
+        na = nb = both = marked = 0
+        while x < x_end and y < y_end:
+            if dropped[x]:
+                x += 1
+                continue
+            if dropped[y]:
+                y += 1
+                continue
+            u, v = values[x], values[y]
+            if u > top or v > top:
+                break
+            if u == v:
+                both += 1
+                marked += u & 1
+                na += 1
+                nb += 1
+                x += 1
+                y += 1
+            elif u < v:
+                na += 1
+                x += 1
+            else:
+                nb += 1
+                y += 1
+        while x < x_end and values[x] <= top:
+            na += not dropped[x]
+            x += 1
+        while y < y_end and values[y] <= top:
+            nb += not dropped[y]
+            y += 1
+        shared[p], count_a[p], count_b[p], anchors[p] = both, na, nb, marked
+
+
+@numba.njit(cache=True, nogil=True)
+def tag_numbers(codepoints, starts, ends, n, raw, keep, out):
+    """Story hashes with the anchor bit: out[k] = raw[k] with its low bit set when the n-gram at the k-th kept
+    position (keep is a mask over n-gram start positions) holds a number of two or more ASCII digits that is
+    not a year (19xx, 20xx), cleared otherwise."""
+    tokens = starts.shape[0]
+    number = np.zeros(tokens, dtype=np.bool_)
+    for t in range(tokens):
+        s, e = starts[t], ends[t]
+        digits = e - s >= 2
+        for c in range(s, e):
+            if codepoints[c] < 48 or codepoints[c] > 57:
+                digits = False
+                break
+        if digits and e - s == 4 and ((codepoints[s] == 49 and codepoints[s + 1] == 57) or (codepoints[s] == 50 and codepoints[s + 1] == 48)):
+            digits = False
+        number[t] = digits
+    k = 0
+    for p in range(keep.shape[0]):
+        if keep[p]:
+            flag = np.uint32(0)
+            for q in range(p, min(p + n, tokens)):
+                if number[q]:
+                    flag = np.uint32(1)
+            out[k] = (raw[k] & np.uint32(0xFFFFFFFE)) | flag
+            k += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _site_key(site, value):
+    return (np.uint64(site) << np.uint64(32)) | np.uint64(value)
+
+
+@numba.njit(cache=True, nogil=True)
+def site_repeats(values, starts, lengths, sites, needed, repeated, kept):
+    """repeated[j] = the value at position j of node i's sketch (values[starts[i]:starts[i] + lengths[i]]) is in the
+    sketches of at least needed[i] nodes of node i's site (site 0: none, never repeated); kept[i] = the values of
+    node i that are not. A first pass over saturating byte counters (about two per key) lets through the
+    (site, value) keys that may repeat; only those are counted exactly, in an open-addressing table."""
+    total = 0
+    for i in range(starts.shape[0]):
+        kept[i] = lengths[i]
+        if sites[i] != 0:
+            total += lengths[i]
+    size = 16
+    while size < 2 * total:
+        size *= 2
+    bucket_mask = np.uint64(size - 1)
+    buckets = np.zeros(size, dtype=np.uint8)
+    for i in range(starts.shape[0]):
+        if sites[i] != 0:
+            for j in range(starts[i], starts[i] + lengths[i]):
+                b = fmix64(_site_key(sites[i], values[j])) & bucket_mask
+                if buckets[b] < 255:
+                    buckets[b] += 1
+    found = 0
+    for i in range(starts.shape[0]):
+        if sites[i] != 0:
+            for j in range(starts[i], starts[i] + lengths[i]):
+                if buckets[fmix64(_site_key(sites[i], values[j])) & bucket_mask] >= min(needed[i], 255):
+                    found += 1
+    size = 16
+    while size < 2 * found:
+        size *= 2
+    mask = np.uint64(size - 1)
+    table = np.zeros(size, dtype=np.uint64)
+    count = np.zeros(size, dtype=np.int32)
+    for step in range(2):  # count the keys that may repeat, then read their counts back
+        for i in range(starts.shape[0]):
+            if sites[i] == 0:
+                continue
+            for j in range(starts[i], starts[i] + lengths[i]):
+                key = _site_key(sites[i], values[j])
+                h = fmix64(key)
+                if buckets[h & bucket_mask] < min(needed[i], 255):
+                    continue
+                slot = h & mask
+                while table[slot] != 0 and table[slot] != key:
+                    slot = (slot + np.uint64(1)) & mask
+                if step == 0:
+                    table[slot] = key
+                    count[slot] += 1
+                elif count[slot] >= needed[i]:
+                    repeated[j] = True
+                    kept[i] -= 1
 
 
 @numba.njit(cache=True, nogil=True)

@@ -1,8 +1,9 @@
-"""Vectorized candidate pairs and similarities: a whole run is checked in a few numpy passes, not pair by pair."""
+"""Vectorized candidate counting and pair measures: a whole run is checked in a few compiled passes, not pair by pair."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,23 +20,48 @@ def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(ends - lengths, lengths) + np.repeat(np.asarray(starts, dtype=np.int64), lengths)
 
 
-def strong_pairs(
-    query_keys: np.ndarray, query_lengths: np.ndarray, sorted_keys: np.ndarray, key_rows: np.ndarray, n_rows: int,
-    min_shared: int, *, same_set: bool = False,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(query, row, shared): rows holding >= `min_shared` of each query's keys (query q's keys are the q-th run of
-    `query_keys`, `query_lengths[q]` long; `sorted_keys[i]` is held by row `key_rows[i]`).
+@dataclass(frozen=True)
+class Holders:
+    """Who holds each looked-up key: key i is held by the documents refs[starts[i]:ends[i]], references below
+    `size`. `refs` may be a backend's own lookup array, shared: the pairs a key makes are never materialized."""
 
-    Pairs sharing fewer keys are never materialized: a key held by p rows makes p^2 / 2 weak pairs, which on
+    starts: np.ndarray
+    ends: np.ndarray
+    refs: np.ndarray
+    size: int
+
+
+class MemoryPostings:
+    """Posting lists held in memory (a run's own nodes): the lookup a storage backend answers, same contract."""
+
+    def __init__(self, keys: np.ndarray, owners: np.ndarray, size: int) -> None:
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.owners, self.size = keys[order], owners[order], size
+
+    def postings(self, keys: np.ndarray) -> Holders:
+        return Holders(np.searchsorted(self.keys, keys, "left"), np.searchsorted(self.keys, keys, "right"), self.owners, self.size)
+
+
+def strong_matches(
+    lookup, query_keys: np.ndarray, query_lengths: np.ndarray, min_shared: int, *, same_set: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(query, ref, shared): documents holding >= `min_shared` of each query's keys (query q's keys are the q-th run of
+    `query_keys`, `query_lengths[q]` long). `lookup(keys)` says who holds each key (`Holders`), as
+    `IndexStorage.postings` and `MemoryPostings.postings` do. With `same_set`, the holders are the queries
+    themselves (document q holds query q's keys): each pair comes once, query < ref, for half the work.
+
+    Pairs sharing fewer keys are never materialized: a key held by p documents makes p^2 / 2 weak pairs, which on
     100,000 articles of ordinary prose was billions of pairs (21 GB) before the `min_shared` filter.
-    With `same_set` the queries are the rows themselves and each pair comes once, query < row.
     """
     from pipeline.dedup.kernels import shared_counts
 
+    if not len(query_keys):
+        empty = np.empty(0, np.int64)
+        return empty, empty, empty
+    holders = lookup(query_keys)
     offsets = np.concatenate([[0], np.cumsum(query_lengths)]).astype(np.int64)
-    start = np.searchsorted(sorted_keys, query_keys, "left").astype(np.int64)
-    end = np.searchsorted(sorted_keys, query_keys, "right").astype(np.int64)
-    return shared_counts(offsets, start, end, key_rows.astype(np.int64, copy=False), n_rows, min_shared, same_set)
+    starts, ends = holders.starts.astype(np.int64, copy=False), holders.ends.astype(np.int64, copy=False)
+    return shared_counts(offsets, starts, ends, holders.refs, holders.size, min_shared, same_set)
 
 
 def near_similarity(near: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int = 65536) -> np.ndarray:
@@ -46,35 +72,22 @@ def near_similarity(near: np.ndarray, a: np.ndarray, b: np.ndarray, chunk: int =
     return out
 
 
-def sketch_similarity(
-    values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, a: np.ndarray, b: np.ndarray, k: int, chunk: int = 4096
-) -> np.ndarray:
-    """Bottom-k Jaccard of the sketch pairs (a[i], b[i]); exact when both sets have at most k elements.
+def sketch_overlaps(
+    values: np.ndarray, dropped: np.ndarray, starts: np.ndarray, lengths: np.ndarray, covers: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(shared, count_a, count_b, shared anchors) of the sketch pairs (a[i], b[i]) within the window both speak for.
 
-    Sketch s is `values[starts[s]:starts[s] + lengths[s]]` (sorted, distinct uint32). Per pair: the k smallest
-    values of the union, and how many of them both sketches hold (the classic bottom-k estimator).
+    Sketch s is `values[starts[s]:starts[s] + lengths[s]]` (sorted, distinct uint32), a bottom-k sample of its
+    document's shingles up to `covers[s]`; values at positions marked in `dropped` do not count. Below the
+    smaller cover both samples are complete, so the counts there estimate Jaccard (shared / (count_a + count_b
+    - shared)) and containment (shared / min(count_a, count_b)), exactly when neither document has more
+    shingles than its sketch holds. Anchors are the odd values (`anchors.py`).
     """
-    if not len(a):
-        return np.empty(0, dtype=np.float64)
-    if len(a) > chunk:  # ~20 bytes of temporaries per sketch value: pairs in bounded batches
-        return np.concatenate(
-            [sketch_similarity(values, starts, lengths, a[s : s + chunk], b[s : s + chunk], k) for s in range(0, len(a), chunk)]
-        )
-    la, lb = lengths[a], lengths[b]
-    pair = np.arange(len(a), dtype=np.uint64)
-    elements = np.concatenate([values[expand_ranges(starts[a], la)], values[expand_ranges(starts[b], lb)]])
-    owner = np.concatenate([np.repeat(pair, la), np.repeat(pair, lb)])
-    # two sorted runs (every a-sketch, then every b-sketch, pair by pair): the stable sort (timsort) merges
-    # them in linear time, where the default sort did ~3x the work
-    key = np.sort((owner << np.uint64(32)) | elements.astype(np.uint64), kind="stable")
-    both = np.zeros(len(key), dtype=bool)
-    both[:-1] = key[1:] == key[:-1]  # a value in both sketches appears twice in a row
-    first = np.ones(len(key), dtype=bool)
-    first[1:] = key[1:] != key[:-1]
-    key, both = key[first], both[first]
-    group = (key >> np.uint64(32)).astype(np.int64)
-    rank = expand_ranges(np.zeros(len(a)), np.bincount(group, minlength=len(a)))  # position in its pair; group ascends
-    within = rank < k
-    inter = np.bincount(group[within & both], minlength=len(a))
-    union = np.bincount(group[within], minlength=len(a))
-    return np.divide(inter, union, out=np.zeros(len(a)), where=union > 0)
+    from pipeline.dedup.kernels import sketch_overlaps as kernel
+
+    n = len(a)
+    shared, count_a, count_b, anchors = (np.zeros(n, dtype=np.int64) for _ in range(4))
+    if n:
+        kernel(values, dropped, starts.astype(np.int64), lengths.astype(np.int64), covers, a.astype(np.int64), b.astype(np.int64),
+               shared, count_a, count_b, anchors)  # fmt: skip
+    return shared, count_a, count_b, anchors

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import zlib
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import numpy as np
 
 logger = logging.getLogger(__name__)
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+FULL_COVER = np.uint32(0xFFFFFFFF)  # the cover of a sketch holding all its document's shingles: every value
 
 
 @dataclass
@@ -37,10 +41,37 @@ class StoredDoc:
     story_rep: Rep
     near: np.ndarray  # MinHash: uint32, or its low 16 bits as the lake backend stores it (compared on those)
     story: np.ndarray  # uint32 sorted bottom-k sketch of filtered story shingles
+    site: int  # `site_key` of the url's host (0: none)
+    day: int  # publish day (signatures.NO_DAY: unknown)
+
+
+@dataclass(frozen=True)
+class Postings:
+    """The keys a run's documents are found by, decided by the algorithm and stored as they are by a backend:
+    LSH band keys ([documents, bands]) and indexed story values (document i's are values[offsets[i]:offsets[i + 1]])."""
+
+    near: np.ndarray
+    story_values: np.ndarray
+    story_offsets: np.ndarray
+
+    def story(self, i: int) -> np.ndarray:
+        return self.story_values[self.story_offsets[i] : self.story_offsets[i + 1]]
 
 
 def content_key(content_hash: str) -> int:
     return int(content_hash[:16], 16)
+
+
+def site_key(url: str) -> int:
+    """A 32-bit key of the url's host (0 when it has none, like file:// urls): documents of one site share it."""
+    _, found, rest = url.partition("://")
+    return _netloc_key(rest.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]) if found else 0
+
+
+@functools.lru_cache(maxsize=4096)
+def _netloc_key(netloc: str) -> int:
+    host = urlsplit(f"//{netloc}").hostname  # lower case, without user, password or port: one site
+    return (zlib.crc32(host.encode("utf-8")) or 1) if host else 0
 
 
 def band_keys(near: np.ndarray, bands: int, chunk: int = 8192) -> np.ndarray:

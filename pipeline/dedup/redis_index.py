@@ -1,11 +1,11 @@
 """Redis backend of the dedup index: several crawler processes share one index.
 
 Keys under `redis_prefix`: `:params` (signature parameters, checked at start-up), `:run_seq` (counter),
-`:docs` (hash doc_id -> packed record), `:nb:<band key>` and `:sp:<sketch value>` (sets of doc_ids: LSH
-buckets and story postings), `:df` (count-min table, big-endian uint32) and `:df_docs`. A run's documents
-are written by one MULTI/EXEC transaction at commit (optimistic on `:df`), so a crashed run leaves the
-previous state intact and other processes see a run all at once. Lookups are pipelined: one round
-trip per query tier.
+`:docs` (hash doc_id -> packed record), `:nb:<band key>` and `:sp:<story value>` (sets of doc_ids: the
+posting lists, under the keys the algorithm gave), `:df` (count-min table, big-endian uint32) and
+`:df_docs`. A run's documents are written by one MULTI/EXEC transaction at commit (optimistic on `:df`), so
+a crashed run leaves the previous state intact and other processes see a run all at once. Lookups are
+pipelined: one round trip per posting kind.
 """
 
 from __future__ import annotations
@@ -18,30 +18,34 @@ import numpy as np
 
 from pipeline.config import ConfigError
 from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.index import DedupIndex, signature_params
-from pipeline.dedup.records import DocFreq, Rep, StoredDoc, band_keys
+from pipeline.dedup.pairs import Holders
+from pipeline.dedup.records import DocFreq, Postings, Rep, StoredDoc
+from pipeline.dedup.storage import NEAR, STORY, IndexStorage, params_mismatch, signature_params
 
 logger = logging.getLogger(__name__)
 
-_HEAD = struct.Struct(">QII10sII10sII")
+_HEAD = struct.Struct(">QII10sII10sIIIi")
+_KIND = {NEAR: "nb", STORY: "sp"}
 
 
 def pack(doc: StoredDoc) -> bytes:
     head = _HEAD.pack(
         doc.content_key, doc.run_seq, doc.rank,
         bytes.fromhex(doc.near_rep.doc_id), doc.near_rep.run_seq, doc.near_rep.rank,
-        bytes.fromhex(doc.story_rep.doc_id), doc.story_rep.run_seq, doc.story_rep.rank,
+        bytes.fromhex(doc.story_rep.doc_id), doc.story_rep.run_seq, doc.story_rep.rank, doc.site, doc.day,
     )  # fmt: skip
     return head + doc.near.astype("<u4").tobytes() + doc.story.astype("<u4").tobytes()
 
 
 def unpack(doc_id: str, data: bytes, num_perm: int) -> StoredDoc:
-    ck, run, rank, nrep, nrun, nrank, srep, srun, srank = _HEAD.unpack_from(data)
+    ck, run, rank, nrep, nrun, nrank, srep, srun, srank, site, day = _HEAD.unpack_from(data)
     body = np.frombuffer(data, dtype="<u4", offset=_HEAD.size).astype(np.uint32)
-    return StoredDoc(doc_id, ck, run, rank, Rep(nrep.hex(), nrun, nrank), Rep(srep.hex(), srun, srank), body[:num_perm], body[num_perm:])
+    return StoredDoc(
+        doc_id, ck, run, rank, Rep(nrep.hex(), nrun, nrank), Rep(srep.hex(), srun, srank), body[:num_perm], body[num_perm:], site, day
+    )
 
 
-class RedisIndex(DedupIndex):
+class RedisIndex(IndexStorage):
     """The index in Redis (`redis_url`, env REDIS_URL); checked and connected at start-up."""
 
     def __init__(self, config: DedupConfig, client=None) -> None:
@@ -61,10 +65,9 @@ class RedisIndex(DedupIndex):
         except Exception as exc:  # redis.ConnectionError and friends: fail at start-up with the URL
             raise ConfigError(f"dedup backend 'redis': cannot use {config.redis_url}: {exc}") from exc
         if stored != params:
-            raise ConfigError(
-                f"dedup state under {self.p!r} was built with {stored}, the config asks for {params}; "
-                "restore those dedup settings or use another redis_prefix"
-            )
+            raise params_mismatch(repr(self.p), stored, json.loads(params), "redis_prefix")
+        self._ids: list[str] = []  # references handed out by postings(): an index into this list
+        self._ref_of: dict[str, int] = {}
 
     def begin_run(self) -> int:
         return int(self.r.incr(f"{self.p}:run_seq"))
@@ -81,45 +84,34 @@ class RedisIndex(DedupIndex):
     def known(self, doc_id: str) -> bool:
         return bool(self.r.hexists(f"{self.p}:docs", doc_id))
 
-    def _members(self, names: list[str]) -> list[set[bytes]]:
+    def _ref(self, doc_id: str) -> int:
+        ref = self._ref_of.get(doc_id)
+        if ref is None:
+            ref = self._ref_of[doc_id] = len(self._ids)
+            self._ids.append(doc_id)
+        return ref
+
+    def postings(self, kind: str, keys: np.ndarray) -> Holders:
+        distinct = np.unique(keys)
         pipe = self.r.pipeline(transaction=False)
-        for name in names:
-            pipe.smembers(name)
-        return pipe.execute()
+        for key in distinct.tolist():
+            pipe.smembers(f"{self.p}:{_KIND[kind]}:{key:08x}")
+        held = [[self._ref(m.decode()) for m in sorted(found)] for found in pipe.execute()] if len(distinct) else []
+        bounds = np.concatenate([[0], np.cumsum([len(h) for h in held])]).astype(np.int64)
+        at = np.searchsorted(distinct, keys)
+        refs = np.array([r for h in held for r in h], dtype=np.int64)
+        return Holders(bounds[at], bounds[at + 1], refs, len(self._ids))
 
-    def _postings(self, kind: str, values: np.ndarray) -> dict[int, list[str]]:
-        """Members of each distinct key's set, in one pipelined round trip."""
-        distinct = np.unique(values).tolist()
-        members = self._members([f"{self.p}:{kind}:{v:08x}" for v in distinct])
-        return {v: [m.decode() for m in found] for v, found in zip(distinct, members) if found}
-
-    def near_candidates(self, keys: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        postings = self._postings("nb", keys)
-        pairs = sorted({(q, d) for q, row in enumerate(keys.tolist()) for k in row for d in postings.get(k, ())})
-        return np.array([q for q, _ in pairs], dtype=np.int64), [d for _, d in pairs]
-
-    def story_candidates(self, values: list[np.ndarray], min_shared: int) -> tuple[np.ndarray, list[str], np.ndarray]:
-        flat = np.concatenate(values) if values else np.empty(0, np.uint32)
-        postings = self._postings("sp", flat)
-        counts: dict[tuple[int, str], int] = {}
-        for q, vals in enumerate(values):
-            for v in vals.tolist():
-                for d in postings.get(v, ()):
-                    counts[q, d] = counts.get((q, d), 0) + 1
-        pairs = sorted(p for p, c in counts.items() if c >= min_shared)
-        return (np.array([q for q, _ in pairs], dtype=np.int64), [d for _, d in pairs],
-                np.array([counts[p] for p in pairs], dtype=np.int64))
-
-    def fetch(self, doc_ids: list[str]) -> dict[str, StoredDoc]:
+    def fetch(self, refs: np.ndarray) -> list[StoredDoc]:
+        doc_ids = [self._ids[ref] for ref in np.asarray(refs).tolist()]
         if not doc_ids:
-            return {}
+            return []
         rows = self.r.hmget(f"{self.p}:docs", doc_ids)
-        return {d: unpack(d, raw, self.config.num_perm) for d, raw in zip(doc_ids, rows) if raw is not None}
+        return [unpack(d, raw, self.config.num_perm) for d, raw in zip(doc_ids, rows, strict=True)]
 
-    def commit(self, run_seq: int, docs: list[StoredDoc], df_delta: DocFreq) -> None:
+    def commit(self, run_seq: int, docs: list[StoredDoc], postings: Postings, df_delta: DocFreq) -> None:
         import redis
 
-        cfg = self.config
         df_key = f"{self.p}:df"
         while True:
             with self.r.pipeline(transaction=True) as pipe:
@@ -128,13 +120,12 @@ class RedisIndex(DedupIndex):
                     df = self.doc_freq()
                     df.merge(df_delta)
                     pipe.multi()
-                    for doc in docs:
+                    for i, doc in enumerate(docs):
                         pipe.hset(f"{self.p}:docs", doc.doc_id, pack(doc))
-                        for key in band_keys(doc.near, cfg.near_bands)[0].tolist():
+                        for key in postings.near[i].tolist():
                             pipe.sadd(f"{self.p}:nb:{key:08x}", doc.doc_id)
-                        if len(doc.story) >= cfg.story_min_shingles:
-                            for value in doc.story[: cfg.story_index_size].tolist():
-                                pipe.sadd(f"{self.p}:sp:{value:08x}", doc.doc_id)
+                        for value in postings.story(i).tolist():
+                            pipe.sadd(f"{self.p}:sp:{value:08x}", doc.doc_id)
                     pipe.set(df_key, df.table.astype(">u4").tobytes())
                     pipe.set(f"{self.p}:df_docs", df.n_docs)
                     pipe.execute()

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from pipeline.dedup.pairs import expand_ranges
-from pipeline.dedup.records import DocFreq
+from pipeline.dedup.records import FULL_COVER, DocFreq
 
 
 class RunDocs:
@@ -27,6 +27,8 @@ class RunDocs:
         self.urls: list[str] = []
         self._rows: dict[str, int] = {}
         self._content_keys = array("Q")
+        self._sites = array("I")
+        self._days = array("i")
         self._near = bytearray()
         self._starts = array("q")  # in uint32 values, into the shingle file
         self._lengths = array("q")
@@ -39,7 +41,7 @@ class RunDocs:
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self._rows
 
-    def add(self, doc_id: str, url: str, content_key: int, near, shingles) -> None:
+    def add(self, doc_id: str, url: str, content_key: int, site: int, day: int, near, shingles) -> None:
         """`near` and `shingles`: uint32 values, as bytes (a `DocSignature`'s fields) or a uint32 array."""
         near, shingles = memoryview(near).cast("B"), memoryview(shingles).cast("B")
         if len(near) != 4 * self.num_perm:
@@ -48,6 +50,8 @@ class RunDocs:
         self.ids.append(doc_id)
         self.urls.append(url)
         self._content_keys.append(content_key)
+        self._sites.append(site)
+        self._days.append(day)
         self._near += near
         self._shingles.write(shingles)
         self._starts.append(self._end)
@@ -61,6 +65,12 @@ class RunDocs:
     def content_keys(self) -> np.ndarray:
         return np.frombuffer(self._content_keys, dtype=np.uint64)
 
+    def sites(self) -> np.ndarray:
+        return np.frombuffer(self._sites, dtype=np.uint32)
+
+    def days(self) -> np.ndarray:
+        return np.frombuffer(self._days, dtype=np.int32)
+
     def near(self) -> np.ndarray:
         """[documents, num_perm] uint32 MinHashes, by row: a view, so nothing may be added while it is alive."""
         return np.frombuffer(self._near, dtype=np.uint32).reshape(len(self.ids), self.num_perm)
@@ -73,14 +83,17 @@ class RunDocs:
                 values = values[np.repeat(selected, lengths)]
             df.add_values(values, int(selected.sum()))
 
-    def story_sketches(self, rows: np.ndarray, keep: Callable[[np.ndarray], np.ndarray], k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Bottom-k sketches of the selected `rows` (empty for the others) as (values, offsets by row): each
-        document's first `k` shingles that `keep` (a mask function over values) lets through.
+    def story_sketches(
+        self, rows: np.ndarray, keep: Callable[[np.ndarray], np.ndarray], k: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Bottom-k sketches of the selected `rows` (empty for the others) as (values, offsets, covers) by row:
+        each document's first `k` shingles that `keep` (a mask function over values) lets through, and the
+        largest value a sketch speaks for (its last value when shingles were cut off, else the uint32 maximum).
 
         Streamed from the file in blocks with vectorized selection: no array object per document, which on a
         100k-document run held ~3x the sketches' own bytes and fragmented the heap.
         """
-        parts, counts = [], []
+        parts, counts, cut = [], [], []
         for first, lengths, values in self._blocks():
             wanted = keep(values) & np.repeat(rows[first : first + len(lengths)], lengths)
             owner = np.repeat(np.arange(len(lengths), dtype=np.int32), lengths)[wanted]
@@ -88,9 +101,14 @@ class RunDocs:
             rank = expand_ranges(np.zeros(len(kept)), kept)  # position within its document
             parts.append(values[wanted][rank < k])
             counts.append(np.minimum(kept, k))
+            cut.append(kept > k)
         sizes = np.concatenate(counts) if counts else np.empty(0, np.int64)
         offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
-        return (np.concatenate(parts) if parts else np.empty(0, np.uint32)), offsets
+        values = np.concatenate(parts) if parts else np.empty(0, np.uint32)
+        covers = np.full(len(sizes), FULL_COVER, dtype=np.uint32)
+        truncated = np.concatenate(cut) if cut else np.zeros(0, bool)
+        covers[truncated] = values[offsets[1:][truncated] - 1]
+        return values, offsets, covers
 
     def _blocks(self, block_values: int = 1 << 20) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         """(first row, lengths, shingles) of consecutive rows, about `block_values` shingles (4 MB) per read."""

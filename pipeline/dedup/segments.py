@@ -1,9 +1,9 @@
-"""Columnar numpy storage of indexed documents, with sorted-key lookups for LSH bands and story sketches.
+"""Columnar numpy storage of indexed documents, with sorted-key lookups for their posting keys.
 
 MinHashes are kept as their low 16 bits (b-bit minwise hashing: two different values collide with
-probability 1/65536, so a Jaccard estimate moves by at most (1 - J) / 65536); the LSH band keys are
-computed from the full 32-bit values at commit, stored in the segment file, and in memory live only in
-the sorted lookup. About 2 KB per document with the defaults (see docs/dedup.md).
+probability 1/65536, so a Jaccard estimate moves by at most (1 - J) / 65536). The posting keys (LSH band
+keys, indexed story values) are the ones the algorithm gave at commit: stored in the segment file, and in
+memory only inside the sorted lookups. About 2 KB per document with the defaults (see docs/dedup.md).
 """
 
 from __future__ import annotations
@@ -14,13 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.dedup.pairs import expand_ranges, strong_pairs
-from pipeline.dedup.records import Rep, StoredDoc, band_keys
+from pipeline.dedup.pairs import Holders
+from pipeline.dedup.records import Postings, Rep, StoredDoc
+from pipeline.dedup.storage import NEAR
 
 logger = logging.getLogger(__name__)
 
-_FIELDS = ("ids", "content", "run", "rank", "nrep", "nrep_run", "nrep_rank", "srep", "srep_run", "srep_rank", "near", "bands", "story_vals", "story_off")
-_NO_LOOKUP = ("bands",)  # on disk only: folded into the sorted lookup arrays when a segment is appended
+_FIELDS = (
+    "ids", "content", "run", "rank", "nrep", "nrep_run", "nrep_rank", "srep", "srep_run", "srep_rank", "site", "day",
+    "near", "story_vals", "story_off", "bands", "story_keys", "story_keys_off",
+)  # fmt: skip
+_POSTINGS = ("bands", "story_keys", "story_keys_off")  # on disk only: folded into the sorted lookups
 
 
 def _id_bytes(doc_id: str) -> bytes:
@@ -50,13 +54,15 @@ class Columns:
 
     @classmethod
     def empty(cls, config) -> Columns:
-        return cls.from_records([], config)
+        return cls.from_records([], None, config)
 
     @classmethod
-    def from_records(cls, docs: list[StoredDoc], config) -> Columns:
+    def from_records(cls, docs: list[StoredDoc], postings: Postings | None, config) -> Columns:
         u32 = lambda xs: np.array(xs, dtype=np.uint32)  # noqa: E731
         sketches = [d.story.astype(np.uint32, copy=False) for d in docs]
         near = np.array([d.near for d in docs], dtype=np.uint32).reshape(len(docs), config.num_perm)
+        if postings is None:
+            postings = Postings(np.empty((0, config.near_bands), np.uint32), np.empty(0, np.uint32), np.zeros(1, np.int64))
         arrays = {
             "ids": _ids_array([d.doc_id for d in docs]),
             "content": np.array([d.content_key for d in docs], dtype=np.uint64),
@@ -68,10 +74,14 @@ class Columns:
             "srep": _ids_array([d.story_rep.doc_id for d in docs]),
             "srep_run": u32([d.story_rep.run_seq for d in docs]),
             "srep_rank": u32([d.story_rep.rank for d in docs]),
+            "site": u32([d.site for d in docs]),
+            "day": np.array([d.day for d in docs], dtype=np.int32),
             "near": low_bits(near),
-            "bands": band_keys(near, config.near_bands),
             "story_vals": np.concatenate(sketches) if sketches else np.empty(0, dtype=np.uint32),
             "story_off": np.concatenate([[0], np.cumsum([len(s) for s in sketches], dtype=np.int64)]).astype(np.int64),
+            "bands": postings.near.astype(np.uint32),
+            "story_keys": postings.story_values.astype(np.uint32),
+            "story_keys_off": postings.story_offsets.astype(np.int64),
         }
         return cls(arrays, config)
 
@@ -90,7 +100,7 @@ class Columns:
             self.build_lookup()
         other.build_lookup()
         offset = len(self)
-        arrays = {k: np.concatenate([self.a[k], other.a[k]]) for k in _FIELDS if k not in ("story_off", *_NO_LOOKUP)}
+        arrays = {k: np.concatenate([self.a[k], other.a[k]]) for k in _FIELDS if k not in ("story_off", *_POSTINGS)}
         arrays["story_off"] = np.concatenate([self.a["story_off"], other.a["story_off"][1:] + self.a["story_off"][-1]])
         merged = Columns(arrays, self.config)
         merged.id_keys, merged.id_order = _merge(self.id_keys, self.id_order, other.id_keys, other.id_order + offset)
@@ -102,7 +112,7 @@ class Columns:
         return merged
 
     def build_lookup(self) -> None:
-        """Sorted arrays for doc_id, LSH band and story-sketch lookups (a segment's band keys are dropped after)."""
+        """Sorted arrays for doc_id, LSH band and story lookups (the segment's posting keys are dropped after)."""
         if self._lookup_built:
             return
         ids = self.a["ids"]
@@ -110,14 +120,13 @@ class Columns:
         id_keys = ids[:, :8].copy().view(">u8").ravel().astype(np.uint64) if n else np.empty(0, np.uint64)
         self.id_order = np.argsort(id_keys, kind="stable").astype(np.uint32)
         self.id_keys = id_keys[self.id_order]
-        keys = self.a.pop("bands", np.empty((0, self.config.near_bands), np.uint32)).ravel()
+        bands = self.a.pop("bands")
+        keys = bands.ravel()
         order = np.argsort(keys, kind="stable")
         self.near_keys = keys[order]
-        self.near_key_rows = (order // self.config.near_bands).astype(np.uint32)
-        off = self.a["story_off"]
-        lengths = np.minimum(np.diff(off), self.config.story_index_size)
-        values = self.a["story_vals"][expand_ranges(off[:-1], lengths)]
-        rows = np.repeat(np.arange(n, dtype=np.uint32), lengths)
+        self.near_key_rows = (order // max(1, bands.shape[1])).astype(np.uint32)
+        values, off = self.a.pop("story_keys"), self.a.pop("story_keys_off")
+        rows = np.repeat(np.arange(n, dtype=np.uint32), np.diff(off))
         order = np.argsort(values, kind="stable")
         self.story_keys = values[order]
         self.story_key_rows = rows[order]
@@ -144,17 +153,10 @@ class Columns:
     def doc_id(self, row: int) -> str:
         return self.a["ids"][row].tobytes().hex()
 
-    def near_rows(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(query, row) pairs, each once, where row `row` shares an LSH band key with query row `keys[query]`."""
-        query, rows = _lookup(self.near_keys, self.near_key_rows, keys)
-        code = np.unique(query * max(1, len(self)) + rows)
-        return code // max(1, len(self)), code % max(1, len(self))
-
-    def story_rows(self, values: list[np.ndarray], min_shared: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(query, row, shared) for every row holding at least `min_shared` of the indexed values of query `values[query]`."""
-        lengths = np.array([len(v) for v in values], dtype=np.int64)
-        flat = np.concatenate(values) if len(values) else np.empty(0, np.uint32)
-        return strong_pairs(flat, lengths, self.story_keys, self.story_key_rows, len(self), min_shared)
+    def postings(self, kind: str, keys: np.ndarray) -> Holders:
+        """The rows holding each of `keys`: ranges of the sorted lookup (nothing copied)."""
+        sorted_keys, key_rows = (self.near_keys, self.near_key_rows) if kind == NEAR else (self.story_keys, self.story_key_rows)
+        return Holders(np.searchsorted(sorted_keys, keys, "left"), np.searchsorted(sorted_keys, keys, "right"), key_rows, len(self))
 
     def record(self, row: int) -> StoredDoc:
         a = self.a
@@ -168,6 +170,8 @@ class Columns:
             story_rep=Rep(a["srep"][row].tobytes().hex(), int(a["srep_run"][row]), int(a["srep_rank"][row])),
             near=a["near"][row],
             story=a["story_vals"][off[row] : off[row + 1]],
+            site=int(a["site"][row]),
+            day=int(a["day"][row]),
         )
 
 
@@ -190,17 +194,3 @@ def _merge(keys_a: np.ndarray, rows_a: np.ndarray, keys_b: np.ndarray, rows_b: n
     keys[at], rows[at] = keys_b, rows_b
     keys[from_a], rows[from_a] = keys_a, rows_a
     return keys, rows
-
-
-def _lookup(sorted_keys: np.ndarray, rows: np.ndarray, queries: np.ndarray, owners: np.ndarray | None = None):
-    """(owner, row) for every stored key equal to a query; `owners[i]` names query i (row index of a 2-D `queries`)."""
-    if owners is None:
-        owners = np.repeat(np.arange(len(queries)), queries.shape[1]) if queries.ndim == 2 else np.arange(len(queries))
-    queries = queries.ravel()
-    if not len(sorted_keys) or not len(queries):
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    lo = np.searchsorted(sorted_keys, queries, "left")
-    hi = np.searchsorted(sorted_keys, queries, "right")
-    counts = hi - lo
-    idx = expand_ranges(lo, counts)
-    return np.repeat(owners.astype(np.int64), counts), rows[idx].astype(np.int64)

@@ -11,6 +11,7 @@ import logging
 
 import numpy as np
 
+from pipeline.dedup.anchors import CASELESS, quotations, tag, tag_numbers
 from pipeline.text.tokens import Tokens, Vocabulary
 from pipeline.text.language import frequent_words
 from pipeline.text.normalize import normalize_for_matching
@@ -28,6 +29,7 @@ STEMMERS = {
 }  # fmt: skip
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)
+_QUOTED = np.uint64(0xA24BAED4963EE407)  # quotation triples hash apart from the bigrams of the same words
 
 _vocabularies: dict[tuple[str | None, float], Vocabulary] = {}  # per process
 
@@ -56,8 +58,11 @@ def ngram_hashes(token_hashes: np.ndarray, n: int, keep: np.ndarray | None = Non
     h = ngrams32(np.ascontiguousarray(token_hashes, dtype=np.uint64), n, _MIX)
     if keep is not None:
         h = h[keep]
-    if not distinct:
-        return h
+    return h if not distinct else _distinct(h)
+
+
+def _distinct(h: np.ndarray) -> np.ndarray:
+    """Sorted distinct values (a sort and a mask: np.unique's hashing is slower on a document's few hundred)."""
     h = np.sort(h)
     return h[np.concatenate(([True], h[1:] != h[:-1]))] if len(h) else h
 
@@ -103,7 +108,7 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
     hashes = tokens.hashes
     if unspaced:
         near = ngram_hashes(hashes, config.near_shingle_chars, distinct=False)
-        story = ngram_hashes(hashes, config.story_shingle_chars)
+        story = _distinct(tag(ngram_hashes(hashes, config.story_shingle_chars, distinct=False), None))
         return Shingled(near, story, n_tokens, True)
     lang = (language or "").split("-")[0].lower() or None
     stem_hash, flags = _vocabulary(lang, config.story_common_zipf).lookup(normalized, tokens)
@@ -116,5 +121,12 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
         for j in range(1, n):
             keep &= flags[j : n_tokens - n + 1 + j]
         keep = ~keep
-    story = ngram_hashes(stem_hash, n, keep)
-    return Shingled(near, story, n_tokens, False)
+    raw = ngram_hashes(stem_hash, n, keep, distinct=False)
+    if lang in CASELESS:
+        return Shingled(near, _distinct(tag(raw, None)), n_tokens, False)
+    # event anchors (anchors.py): n-grams holding a number, and word triples inside quotation marks
+    codepoints = np.frombuffer(normalized.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    parts = [tag_numbers(codepoints, tokens, n, raw, keep)]
+    for first, last in quotations(normalized, codepoints, tokens):
+        parts.append(tag(ngram_hashes(stem_hash[first:last] ^ _QUOTED, 3, distinct=False), None))
+    return Shingled(near, _distinct(np.concatenate(parts) if len(parts) > 1 else parts[0]), n_tokens, False)

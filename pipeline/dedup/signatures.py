@@ -1,7 +1,9 @@
-"""Per-document signatures: content hash, near-duplicate MinHash and same-story shingle set.
+"""Per-document signatures: content hash, near-duplicate MinHash, same-story shingle set and publish day.
 
 `compute_signature` is pure and its result is small and picklable, so it runs in worker processes;
 the MinHash uses datasketch's `affine32` permutations, so a signature converts to `datasketch.LeanMinHash`.
+The title is shingled with the body (a copy whose extractor took the lead for the title, or kept it in the
+body, has the same shingles), but the content hash is the body's alone: identity does not change with it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import functools
 import hashlib
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -23,6 +26,8 @@ from pipeline.text.normalize import normalize_for_matching
 logger = logging.getLogger(__name__)
 
 SCHEME = "affine32"
+NO_DAY = -1  # publish day unknown
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _collapse(normalized: str) -> str:
@@ -75,6 +80,7 @@ class DocSignature:
     n_tokens: int
     language: str | None
     seed: int
+    published_day: int = NO_DAY  # days since 1970-01-01 (UTC) of the publish date, NO_DAY when unknown
 
     @property
     def near_values(self) -> np.ndarray:
@@ -91,33 +97,45 @@ class DocSignature:
         return LeanMinHash(seed=self.seed, hashvalues=self.near_values, scheme=SCHEME)
 
 
-def compute_signature(text: str, language: str | None, config: DedupConfig) -> DocSignature:
-    """Normalize, shingle and sketch one body; raises `Rejected("dedup", "no_tokens")` for a body without words."""
-    normalized = normalize_for_matching(text or "")
-    # tokens and the whitespace-collapsed UTF-8 (the content hash's input) in one pass; whitespace never
-    # changes tokens, so the uncollapsed text gives the same ones
+def publish_day(published_at: datetime | None) -> int:
+    """Days since 1970-01-01 of a publish time (naive times are taken as UTC); NO_DAY for None."""
+    if published_at is None:
+        return NO_DAY
+    if published_at.tzinfo is None:
+        published_at = published_at.replace(tzinfo=UTC)
+    return (published_at - _EPOCH).days
+
+
+def compute_signature(
+    text: str, language: str | None, config: DedupConfig, *, title: str | None = None, published_at: datetime | None = None
+) -> DocSignature:
+    """Normalize, shingle and sketch one article (title and body); raises `Rejected("dedup", "no_tokens")` for
+    a body without words."""
+    title_words = normalize_for_matching(title).split() if title else []
+    head = " ".join(title_words)
+    # title and body scanned in one pass; the body's whitespace-collapsed UTF-8 (the content hash's input) is
+    # the tail of the whole's, and whitespace never changes tokens
+    normalized = f"{head}\n{normalize_for_matching(text or '')}"
     tokens = Tokens(normalized, collapse=True)
     collapsed = tokens.collapsed_utf8
     if collapsed is None:  # a lone surrogate: let str.encode raise its usual error
         collapsed = _collapse(normalized).encode("utf-8")
-    if language is None and collapsed:
-        language = detect_language(collapsed.decode("utf-8"), sample_chars=3000)
-    shingled = shingle(normalized, language, config, tokens)
-    if shingled.n_tokens == 0:
+    body = collapsed[len(head.encode("utf-8")) + 1 :] if head else collapsed
+    if language is None and body:
+        language = detect_language(body.decode("utf-8"), sample_chars=3000)
+    body_tokens = len(tokens) - int(np.searchsorted(tokens.starts, len(head), "right"))
+    if body_tokens == 0:
         raise Rejected("dedup", "no_tokens", "the body has no word to compare")
+    shingled = shingle(normalized, language, config, tokens)
     return DocSignature(
-        content_hash=hashlib.sha1(collapsed).hexdigest(),
+        content_hash=hashlib.sha1(body).hexdigest(),
         near=minhash(shingled.near, config.num_perm, config.seed).tobytes(),
         story=shingled.story.tobytes(),
-        n_tokens=shingled.n_tokens,
+        n_tokens=body_tokens,
         language=language,
         seed=config.seed,
+        published_day=publish_day(published_at),
     )
-
-
-def estimate_jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    """MinHash estimate of the Jaccard similarity of two hashvalue arrays."""
-    return float(np.count_nonzero(a == b)) / len(a)
 
 
 def sketch_jaccard(a: np.ndarray, b: np.ndarray, k: int) -> float:

@@ -36,6 +36,7 @@ LINKS = pa.schema(
         pa.field("other_doc_id", pa.string(), nullable=False),
         pa.field("kind", pa.string(), nullable=False),
         pa.field("similarity", pa.float64(), nullable=False),
+        pa.field("method", pa.string()),
         pa.field("run_id", pa.string(), nullable=False),
     ]
 )

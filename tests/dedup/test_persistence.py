@@ -30,7 +30,7 @@ def test_second_run_links_to_first_run(backend, seed_bodies):
     run1 = new_run()
     run1.add(*d000)
     assert run1.finish_run().links == []
-    run1.commit()
+    run1.commit(run1.finish_run())
 
     run2 = new_run()
     assert run2.is_known(d000[0]) and not run2.is_known(d002[0])
@@ -40,7 +40,7 @@ def test_second_run_links_to_first_run(backend, seed_bodies):
     assert (link.doc_id, link.other_doc_id, link.kind) == (d002[0], d000[0], "same_story")
     # the story cluster's representative is the earlier run's document
     assert outcome.assignments[d002[0]].story_id == d000[0]
-    run2.commit()
+    run2.commit(run2.finish_run())
 
     run3 = new_run()
     copy = seed_doc(seed_bodies, "002", config, url="file:///mirror/002.txt")
@@ -57,7 +57,7 @@ def test_reingesting_a_known_document_adds_nothing(backend, seed_bodies):
     doc = seed_doc(seed_bodies, "001", config)
     run1 = new_run()
     run1.add(*doc)
-    run1.commit()
+    run1.commit(run1.finish_run())
     run2 = new_run()
     assert run2.is_known(doc[0])
     run2.add(*doc)
@@ -70,7 +70,7 @@ def test_crash_during_commit_keeps_previous_state(tmp_path, config, seed_bodies)
     run1 = Deduplicator(config, open_index(config, store))
     d000 = seed_doc(seed_bodies, "000", config)
     run1.add(*d000)
-    run1.commit()
+    run1.commit(run1.finish_run())
 
     class CrashingStore(LocalStore):
         def write_bytes(self, key, data):
@@ -82,14 +82,14 @@ def test_crash_during_commit_keeps_previous_state(tmp_path, config, seed_bodies)
     d003 = seed_doc(seed_bodies, "003", config)
     run2.add(*d003)
     with pytest.raises(OSError):
-        run2.commit()
+        run2.commit(run2.finish_run())
 
     run3 = Deduplicator(config, open_index(config, store))
     assert run3.is_known(d000[0]) and not run3.is_known(d003[0])
     run3.add(*seed_doc(seed_bodies, "002", config))
     run3.add(*d003)
     assert [link.other_doc_id for link in run3.finish_run().links] == [d000[0]]
-    run3.commit()
+    run3.commit(run3.finish_run())
     assert Deduplicator(config, open_index(config, store)).is_known(d003[0])
 
 
@@ -97,7 +97,7 @@ def test_state_built_with_other_signature_parameters_is_refused(backend, seed_bo
     config, new_run = backend
     run1 = new_run()
     run1.add(*seed_doc(seed_bodies, "000", config))
-    run1.commit()
+    run1.commit(run1.finish_run())
     with pytest.raises(ConfigError, match="num_perm"):
         new_run(dataclasses.replace(config, num_perm=64))
 
@@ -116,7 +116,7 @@ def test_variant_in_a_later_run_is_near_duplicate_of_stored_minhash(backend, see
     original = seed_doc(seed_bodies, "004", config)
     run1 = new_run()
     run1.add(*original)
-    run1.commit()
+    run1.commit(run1.finish_run())
     sig = compute_signature(_variant(seed_bodies["004"]), "ar", config)
     variant = (make_doc_id("https://other.example/x", sig.content_hash), "https://other.example/x", sig)
     run2 = new_run()

@@ -49,14 +49,15 @@ def test_run_docs_give_back_what_was_added_in_any_row_order():
         near = rng.integers(0, 2**32, size=8, dtype=np.uint64).astype(np.uint32)
         shingles = np.unique(rng.integers(0, 2**32, size=int(rng.integers(0, 2000)), dtype=np.uint64).astype(np.uint32))
         url = f"https://example.org/{rng.integers(1000)}/{i}"
-        docs.add(f"id{i}", url, i * 7, near, shingles)
+        docs.add(f"id{i}", url, i * 7, i % 5, i - 3, near, shingles)
         added.append((url, near, shingles))
     assert [docs.urls[r] for r in docs.url_order()] == sorted(url for url, _, _ in added)
     assert "id7" in docs and "id2500" not in docs and len(docs) == 2500
     assert docs.content_keys().tolist() == [i * 7 for i in range(2500)]
+    assert docs.sites().tolist() == [i % 5 for i in range(2500)] and docs.days().tolist() == [i - 3 for i in range(2500)]
     assert np.array_equal(docs.near(), np.array([near for _, near, _ in added]))
     with pytest.raises(ValueError, match="8"):
-        docs.add("bad", "u", 0, np.zeros(5, np.uint32), np.zeros(0, np.uint32))
+        docs.add("bad", "u", 0, 0, -1, np.zeros(5, np.uint32), np.zeros(0, np.uint32))
 
     selected = rng.random(2500) < 0.7
     counted, expected = DocFreq.empty(2, 1 << 12), DocFreq.empty(2, 1 << 12)
@@ -65,10 +66,12 @@ def test_run_docs_give_back_what_was_added_in_any_row_order():
     assert np.array_equal(counted.table, expected.table) and counted.n_docs == expected.n_docs == selected.sum()
 
     keep = lambda values: values % 3 != 0  # noqa: E731
-    values, offsets = docs.story_sketches(selected, keep, k=100)
+    values, offsets, covers = docs.story_sketches(selected, keep, k=100)
     for row, (_, _, shingles) in enumerate(added):
-        want = shingles[keep(shingles)][:100] if selected[row] else shingles[:0]
-        assert np.array_equal(values[offsets[row] : offsets[row + 1]], want)
+        kept = shingles[keep(shingles)] if selected[row] else shingles[:0]
+        assert np.array_equal(values[offsets[row] : offsets[row + 1]], kept[:100])
+        # a sketch cut at k speaks for the values up to its last one; a whole one for all values
+        assert covers[row] == (kept[99] if len(kept) > 100 else 0xFFFFFFFF)
     docs.drop_shingles()
 
 
