@@ -70,7 +70,7 @@ def _finish(writer: LakeWriter, dedup: Deduplicator, config: DedupConfig, run: S
     assignments = {doc_id: (a.near_dup_of, a.story_id) for doc_id, a in outcome.assignments.items()}
     links = [
         {"doc_id": x.doc_id, "other_doc_id": x.other_doc_id, "kind": x.kind, "similarity": float(x.similarity)}
-        | {"run_id": run.run_id}
+        | {"method": x.method, "run_id": run.run_id}
         for x in outcome.links
     ]
     gone: list[str] = []
@@ -89,19 +89,20 @@ def _finish(writer: LakeWriter, dedup: Deduplicator, config: DedupConfig, run: S
         added,
         time.perf_counter() - started,
     )
-    return writer.publish_spooled(run, gone=gone, before_manifest=dedup.commit)
+    return writer.publish_spooled(run, gone=gone, before_manifest=lambda: dedup.commit(outcome))
 
 
 def _add_documents(dedup: Deduplicator, config: DedupConfig, run: SpooledRun) -> int:
     """Add the run's articles the index does not know yet; returns how many."""
     added = 0
-    columns = ["doc_id", "url", "text", "language", "content_hash"]
+    columns = ["doc_id", "url", "title", "text", "language", "published_at", "content_hash"]
     for table in run.batches("articles", columns):
-        for doc_id, url, text, language, content_hash in zip(*(table[c].to_pylist() for c in columns), strict=True):
+        rows = zip(*(table[c].to_pylist() for c in columns), strict=True)
+        for doc_id, url, title, text, language, published_at, content_hash in rows:
             if dedup.is_known(doc_id):
                 continue
             try:
-                signature = compute_signature(text, language, config)
+                signature = compute_signature(text, language, config, title=title, published_at=published_at)
             except Rejected as exc:  # it was signed once, so this is not expected: say so, keep the row
                 logger.error("spooled run %s: %s cannot be signed again (%s); not indexed", run.run_id, url, exc)
                 continue
