@@ -22,7 +22,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.dedup import Deduplicator, compute_signature, load_config, make_doc_id, open_index  # noqa: E402
+from pipeline.dedup import DedupConfig, Deduplicator, compute_signature, make_doc_id, open_index  # noqa: E402
+from pipeline.options import configured  # noqa: E402
 from pipeline.text.normalize import normalize_for_matching, tokenize  # noqa: E402
 from pipeline.lake.store import LocalStore  # noqa: E402
 
@@ -49,7 +50,7 @@ def synthetic_articles(n: int, size: int = 5000, seed: int = 0) -> list[str]:
 def bench_speed(n: int) -> None:
     from datasketch import MinHash, MinHashLSH
 
-    config = load_config()
+    config = configured(DedupConfig)
     docs = synthetic_articles(n)
     print(f"\n== speed: {n} synthetic ~{np.mean([len(d) for d in docs]) / 1000:.1f} KB English articles, one core ==")
     half = n // 2
@@ -97,11 +98,11 @@ _STARTUP = """
 import sys, time
 t0 = time.perf_counter()
 import numpy as np
-from pipeline.dedup import compute_signature, load_config
+from pipeline.dedup import DedupConfig, compute_signature
 from pipeline.dedup.records import DocFreq
 t1 = time.perf_counter()
 if sys.argv[1] == "worker":
-    compute_signature("Warm-up text for the dedup kernels and tables. " * 20, "en", load_config())
+    compute_signature("Warm-up text for the dedup kernels and tables. " * 20, "en", DedupConfig())
 else:
     DocFreq.empty(4, 1024).add_docs([np.arange(5, dtype=np.uint32)])
 print(f"{t1 - t0:.2f} {time.perf_counter() - t1:.2f}")
@@ -125,7 +126,7 @@ def bench_memory(sizes: tuple[int, ...]) -> None:
 
     from pipeline.dedup.segments import Columns
 
-    config = load_config()
+    config = configured(DedupConfig)
     print("\n== memory: lake index (numpy columns + lookup arrays), synthetic signatures ==")
     rng = np.random.default_rng(0)
     for n in sizes:
@@ -191,7 +192,7 @@ def bench_run_memory(n: int, distinct: int | None) -> None:
         for texts in (n, 100):
             subprocess.run([sys.executable, __file__, "--part", "run-memory", "--run-docs", str(n), "--run-distinct", str(texts)], check=True)
         return
-    config = load_config()
+    config = configured(DedupConfig)
     label = "unrelated articles" if distinct == n else f"copies of {distinct} articles"
     texts: list[str] = []
     while len(texts) < distinct:  # batches: one draw for all would hold n x words indices
@@ -222,7 +223,7 @@ def bench_run_memory(n: int, distinct: int | None) -> None:
 
 def _run(docs: list[tuple[str, str, str | None]]):
     """One run over (url, text, language) in a temporary lake: links and assignments by url."""
-    config = load_config()
+    config = configured(DedupConfig)
     with tempfile.TemporaryDirectory() as tmp:
         dedup = Deduplicator(config, open_index(config, LocalStore(tmp)))
         ids, links = {}, []

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pipeline.dedup.config import DedupConfig, load_config
+from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.index import DedupIndex, LakeIndex, open_index
 from pipeline.dedup.links import EXACT, NEAR, STORY, Assignment, Deduplicator, Link, RunOutcome
 from pipeline.dedup.signatures import DocSignature, compute_signature, content_hash, make_doc_id
 
 __all__ = [
     "EXACT", "NEAR", "STORY", "Assignment", "DedupConfig", "DedupIndex", "Deduplicator", "DocSignature",
-    "LakeIndex", "Link", "RunOutcome", "compute_signature", "content_hash", "load_config", "make_doc_id", "open_index",
+    "LakeIndex", "Link", "RunOutcome", "compute_signature", "content_hash", "make_doc_id", "open_index",
 ]  # fmt: skip

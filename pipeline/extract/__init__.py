@@ -40,7 +40,6 @@ __all__ = [
     "extract_article",
     "extract_html",
     "extract_text",
-    "load_config",
 ]
 
 
@@ -54,13 +53,6 @@ class Extracted:
     published_at: datetime | None  # UTC-aware
     language: str | None  # ISO 639-1
     extraction: str  # "html" or "text"
-
-
-def load_config() -> ExtractConfig:
-    """`ExtractConfig` from `configs/extract.yaml` (unknown keys are errors)."""
-    from pipeline.config import load_section
-
-    return load_section(ExtractConfig, "extract.yaml")
 
 
 def _body_language(text: str, config: ExtractConfig) -> str | None:
