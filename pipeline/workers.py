@@ -8,17 +8,21 @@ The index and the lake writer stay in the main process (single writer).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import logging
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
+
+from multiprocessing import forkserver
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -28,6 +32,11 @@ from pipeline.extract import ExtractConfig, Extracted, SiteTemplates, extract_ar
 from pipeline.localfiles import LocalFile
 
 logger = logging.getLogger(__name__)
+
+# A document whose worker dies is sent again this many times, each time to a fresh worker: a kill or an
+# out-of-memory on a busy host should not cost the document, a document that kills every worker should
+# not cost the run much.
+RETRIES_AFTER_CRASH = 1
 
 # Set once per worker process by `_init_worker`; workers are long-lived and serve many documents.
 _worker_state: dict = {}
@@ -41,9 +50,26 @@ class DocumentResult:
     extract_seconds: float
     sign_seconds: float
     wait_seconds: float  # the worker's idle time since its previous document: work the pool did not get
+    attempts: int = 1  # 2 when the first worker died on this document and a fresh one did it
+
+
+# Libraries whose warnings say nothing a user can act on (wordfreq's "You asked for word frequencies in
+# language ... Using the nearest match"): in a worker, nothing routes them into the crawl's log, they
+# print straight onto the progress display.
+QUIET_LOGGERS = ("wordfreq", "trafilatura", "htmldate", "courlan", "justext", "charset_normalizer")
+
+
+def quiet_libraries() -> None:
+    """Only errors from the libraries in `QUIET_LOGGERS` (their warnings are about inputs we reject anyway)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _init_worker(extract_config: ExtractConfig, dedup_config: DedupConfig, templates_path: str | None) -> None:
+    # A worker logs nothing below ERROR: every failure it sees comes back as a `Rejected` that the crawl
+    # process logs once, and its own stderr would only break the progress display.
+    logging.getLogger().setLevel(logging.ERROR)
+    quiet_libraries()
     _worker_state["extract_config"] = extract_config
     _worker_state["dedup_config"] = dedup_config
     _worker_state["templates_path"] = templates_path
@@ -125,6 +151,25 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
+def _start_forkserver() -> None:
+    """Start the forkserver with SIGINT and SIGTERM ignored: that disposition survives its exec.
+
+    A stop signal sent to the whole process group (a terminal's Ctrl-C, systemd's default KillMode)
+    while the forkserver was still importing its preload killed it, and with it every worker the pool
+    would start: the crawl then waited forever on documents no worker would take. Once running, the
+    forkserver ignores SIGINT itself, and workers install their own handlers (pebble's).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        forkserver.ensure_running()  # signal dispositions can only change in the main thread
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        forkserver.ensure_running()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _parameters(workers: int, timeout: float, extract_config: ExtractConfig, dedup_config: DedupConfig) -> tuple:
     """What makes two pools interchangeable (0 workers means the cores this process may use)."""
     return (workers or default_workers(), timeout, extract_config, dedup_config)
@@ -159,6 +204,7 @@ class WorkerPool:
         # itself is not an option: it runs the reactor's threads.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["pipeline.worker_preload"])
+        _start_forkserver()
         self._pool = ProcessPool(
             max_workers=self.workers,
             max_tasks=max_tasks_per_worker,
@@ -167,8 +213,17 @@ class WorkerPool:
             context=context,
         )
         # Starting the pool waits for the forkserver's warm-up: a thread waits, the caller goes on.
-        self._starting = threading.Thread(target=self._pool.schedule, args=(_start,), name="worker-pool-start")
+        self._start_error: BaseException | None = None
+        self._starting = threading.Thread(target=self._start_workers, name="worker-pool-start")
         self._starting.start()
+
+    def _start_workers(self) -> None:
+        try:
+            # Waiting for a worker to run a task means a pool closed right after (a crawl that fails to
+            # start) never pulls the pipe from under a worker still reading its start-up arguments.
+            self._pool.schedule(_start).result()
+        except BaseException as exc:  # noqa: BLE001 - raised again with every document (`run`)
+            self._start_error = exc
 
     @property
     def _templates_path(self) -> Path:
@@ -187,17 +242,29 @@ class WorkerPool:
         source: str | None,
         http_encoding: str | None,
     ) -> DocumentResult:
+        """Run one document; a worker that dies on it (killed, out of memory) gets it retried once in a fresh one."""
         if self._starting.is_alive():
             await asyncio.get_running_loop().run_in_executor(None, self._starting.join)
-        future = self._pool.schedule(
-            process_document, args=(raw, content_kind, url, source, http_encoding), timeout=self.timeout
-        )
-        try:
-            return await asyncio.wrap_future(future)
-        except FutureTimeout:
-            raise Rejected("extract", "timeout", f"extraction ran over {self.timeout:g} s; worker replaced") from None
-        except ProcessExpired as exc:
-            raise Rejected("extract", "worker_crashed", f"worker died (exit code {exc.exitcode})") from None
+        if self._start_error is not None:
+            raise RuntimeError(f"the worker pool could not start: {self._start_error!r}")
+        attempt = 1
+        while True:
+            future = self._pool.schedule(
+                process_document, args=(raw, content_kind, url, source, http_encoding), timeout=self.timeout
+            )
+            try:
+                result = await asyncio.wrap_future(future)
+            except FutureTimeout:
+                raise Rejected("extract", "timeout", f"extraction ran over {self.timeout:g} s; worker replaced") from None
+            except ProcessExpired as exc:
+                if attempt > RETRIES_AFTER_CRASH:
+                    raise Rejected(
+                        "extract", "worker_crashed", f"worker died (exit code {exc.exitcode}) on {attempt} attempts"
+                    ) from None
+                logger.warning("worker died on %s (exit code %s); retrying in a fresh worker", url, exc.exitcode)
+                attempt += 1
+                continue
+            return dataclasses.replace(result, attempts=attempt) if attempt > 1 else result
 
     def close(self) -> None:
         self._starting.join()
