@@ -1,12 +1,15 @@
 """The file source: page text dumps (.txt) and saved pages (.html/.htm, optionally .gz) from disk.
 
 `scrapy crawl files -a path=PATH` walks PATH (a file or a directory, recursively, in sorted order);
-without it, the project's `seeds/`. Every input file ends as an article or a rejects row.
+without it, the project's `seeds/`. Every input file ends as an article or a rejects row. The run
+(`pipeline.run.IngestRun`, owned by the item pipeline) reaches the spider through the `run_opened`
+signal, before `start()`: the spider shows it every text dump before the first document is extracted.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 import time
@@ -15,11 +18,13 @@ from pathlib import Path
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 
-from pipeline.errors import Rejected
+from pipeline.config import ConfigError
+from pipeline.errors import Rejected, mark_failed
 from pipeline.items import Article, RejectRecord
 from pipeline.localfiles import LocalFile, content_kind, list_inputs, read_limited
-from pipeline.pipelines import get_run
+from pipeline.signals import run_opened
 
 logger = logging.getLogger(__name__)
 
@@ -30,32 +35,40 @@ PROGRESS_LOG_EVERY_S = 10.0
 class FilesSpider(scrapy.Spider):
     name = "files"
 
-    def __init__(self, path: str | None = None, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, path: str | None = None, **kwargs) -> None:
+        # Scrapyd and Scrapy pass their own arguments with a leading underscore (`_job`).
+        unknown = sorted(name for name in kwargs if not name.startswith("_"))
+        if unknown:
+            raise ConfigError(f"files spider: unknown argument(s) {', '.join(unknown)}; it takes -a path=FILE_OR_FOLDER")
+        super().__init__(**kwargs)
         self.root = Path(path).expanduser().resolve() if path else DEFAULT_PATH
         if not self.root.exists():
-            raise ValueError(f"files spider: path does not exist: {self.root}")
+            raise ConfigError(f"files spider: path does not exist: {self.root}")
+        self.run = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.max_bytes = crawler.settings.getint("FILES_MAX_BYTES")
         spider.in_flight = asyncio.Semaphore(crawler.settings.getint("MAX_ITEMS_IN_FLIGHT"))
+        crawler.signals.connect(spider.run_opened, signal=run_opened)
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(spider.item_finished, signal=signal)
         return spider
 
+    def run_opened(self, run) -> None:
+        self.run = run
+
     async def start(self):
-        if not get_run(self.crawler).is_open:
-            return  # the lake is unreachable; the pipeline is closing the crawl with the reason
         files = list_inputs(self.root)
         logger.info("files: %d input file(s) under %s", len(files), self.root)
         self.crawler.stats.set_value("files/total", len(files))
+        if not files:
+            mark_failed(self.crawler.stats, f"nothing to ingest under {self.root} (no input file)")
+            raise CloseSpider("no_inputs")
         self._observe_templates(files)
         self.progress = Progress(len(files))
         self.all_done = asyncio.Event()
-        if not files:
-            self.all_done.set()
         for path in files:
             await self.in_flight.acquire()  # backpressure: bounded items between disk and lake
             yield self._article(path)
@@ -79,8 +92,9 @@ class FilesSpider(scrapy.Spider):
         )
 
     def _observe_templates(self, files: list[Path]) -> None:
-        """Show every text dump to the template learner before extraction starts."""
-        run = get_run(self.crawler)
+        """Show every text dump to the run's template learner before extraction starts."""
+        if self.run is None:
+            return  # driven without the ingest pipeline: there are no templates to learn
         for path in files:
             if content_kind(path) != "text":
                 continue
@@ -88,7 +102,7 @@ class FilesSpider(scrapy.Spider):
                 dump = read_limited(path, self.max_bytes).decode("utf-8")
             except (Rejected, UnicodeDecodeError):
                 continue  # not readable as UTF-8 here: it is still extracted (and rejected if need be) later
-            run.templates.observe("file", dump)
+            self.run.templates.observe("file", dump)
 
     def item_finished(self, item, **kwargs) -> None:
         self.in_flight.release()
@@ -102,17 +116,21 @@ class FilesSpider(scrapy.Spider):
 
 
 class Progress:
-    """A progress bar on a terminal, periodic log lines otherwise."""
+    """A progress bar on a terminal (log lines printed above it), periodic log lines otherwise."""
 
     def __init__(self, total: int) -> None:
         self.total = total
         self.done = 0
         self.started = self.last_log = time.monotonic()
         self.bar = None
+        self._redirect = contextlib.ExitStack()
         if sys.stderr.isatty():
             from tqdm import tqdm
+            from tqdm.contrib.logging import logging_redirect_tqdm
 
             self.bar = tqdm(total=total, unit="file", desc="files")
+            # Log lines written straight to stderr would break the bar into pieces.
+            self._redirect.enter_context(logging_redirect_tqdm(tqdm_class=tqdm))
 
     def advance(self) -> None:
         self.done += 1
@@ -127,5 +145,6 @@ class Progress:
             logger.info("files: %d/%d done, %.1f files/s, ETA %.0f s", self.done, self.total, rate, eta)
 
     def close(self) -> None:
+        self._redirect.close()
         if self.bar is not None:
             self.bar.close()

@@ -1,30 +1,66 @@
-"""`scrapy crawl` that exits non-zero, with the reason, when a component marked the run as failed.
+"""`scrapy crawl` for newsdedup: mistakes in one line, a failed run in the exit status, stops that keep data.
 
-Components record a failure with ``stats.set_value(FAILURE_STAT, "why")`` (lake unreachable, nothing
-fetched, error rate too high); Scrapy's own command only fails on bootstrap errors.
-
-It also starts the extraction workers as soon as the settings are known, before Scrapy loads the spiders
-and builds the crawler, so they are warm ~1 s sooner (the pipeline modules, which import this one, are
-imported inside the methods).
+- Start: `-s` names nobody knows get a warning naming the closest known setting (an error with
+  `STRICT_SETTINGS=True`); the run's options are built once (`pipeline.options`) and a bad value, an
+  unknown `LAKE_URI` scheme, a bad spider argument or an unknown spider is one line and a non-zero exit,
+  not a traceback. The extraction workers start as soon as the options are known, ~1 s before Scrapy
+  has built the crawler.
+- End: a component that marked the run failed (`newsdedup/failure`, `pipeline.errors.mark_failed`) makes
+  the command print the reason and exit 1.
+- Signals: the first SIGINT/SIGTERM is Scrapy's graceful stop (the documents in progress finish and the
+  run publishes what it did, then exits 1); a second one exits at once (128 + signal number), leaving
+  whatever was not published in the spool for the next run.
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
+import os
+import signal
 import sys
+from typing import NoReturn
 
+from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
-FAILURE_STAT = "newsdedup/failure"
+from pipeline.commands.checks import misspelt_settings
+from pipeline.config import ConfigError
+from pipeline.errors import FAILURE_STAT
+
+logger = logging.getLogger(__name__)
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+USER_MISTAKES = (ConfigError, UsageError)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """End the command with one line on stderr."""
+    print(f"newsdedup: {message}", file=sys.stderr)
+    sys.exit(code)
 
 
 class Command(ScrapyCrawlCommand):
+    start_error: BaseException | None = None
+
     def process_options(self, args, opts) -> None:
         super().process_options(args, opts)
-        from pipeline.pipelines import start_workers_early
+        strict = self.settings.getbool("STRICT_SETTINGS")
+        for name, suggestion in misspelt_settings(self.settings):
+            hint = f" (did you mean {suggestion}?)" if suggestion else ""
+            if strict:
+                fail(f"unknown setting {name}{hint}; STRICT_SETTINGS is on", code=2)
+            print(f"newsdedup: warning: unknown setting {name}{hint}; it has no effect", file=sys.stderr)
+        from pipeline.options import run_options
+        from pipeline.workers import start_early
 
-        start_workers_early(self.settings)
+        try:
+            options = run_options(self.settings)
+        except ConfigError as exc:
+            fail(f"configuration error: {exc}")
+        start_early(options.workers, options.doc_timeout, options.extract, options.dedup)
 
     def run(self, args, opts) -> None:
         from pipeline.workers import close_early
@@ -33,19 +69,67 @@ class Command(ScrapyCrawlCommand):
             raise UsageError("give exactly one spider name, e.g. `scrapy crawl files`")
         assert self.crawler_process
         try:
-            crawler = self._create_crawler(args[0])
-            self.crawler_process.crawl(crawler, **opts.spargs)
+            try:
+                crawler = self._create_crawler(args[0])
+            except KeyError:
+                names = ", ".join(sorted(self.crawler_process.spider_loader.list()))
+                fail(f"no spider named {args[0]!r} (this project has: {names})", code=2)
+            crawler.signals.connect(self._watch_stop_signals, signal=signals.engine_started)
+            self._watch_start(self.crawler_process.crawl(crawler, **opts.spargs))
             # Scrapy, the pipeline and their modules stay loaded for the whole crawl: keeping them out of
             # the collector's full passes leaves more of this process's time to feeding the workers.
             gc.freeze()
             self.crawler_process.start()
         finally:
             close_early()
-        failure = crawler.stats.get_value(FAILURE_STAT) if crawler.stats else None
-        if failure:
-            print(f"newsdedup: run failed: {failure}", file=sys.stderr)
-        if failure or self.crawler_process.bootstrap_failed:
-            self.exitcode = 1
+        self.exitcode = self._report(crawler)
         # Everything is written and closed. The interpreter's final full collection walks every object
         # the crawl created (~0.5 s measured); frozen objects are skipped.
         gc.freeze()
+
+    def _watch_start(self, started) -> None:
+        """Keep the exception of a crawl that could not start (a bad spider argument), instead of a traceback."""
+
+        def remember(error: BaseException | None) -> None:
+            self.start_error = error
+
+        if isinstance(started, asyncio.Future):
+            started.add_done_callback(lambda task: remember(None if task.cancelled() else task.exception()))
+        else:  # a Twisted Deferred (CrawlerProcess)
+            started.addErrback(lambda failure: remember(failure.value))
+
+    def _report(self, crawler) -> int:
+        """The exit status, with the one line that explains a failure."""
+        if self.start_error is not None:
+            if isinstance(self.start_error, USER_MISTAKES):
+                print(f"newsdedup: cannot start: {self.start_error}", file=sys.stderr)
+            else:
+                logger.error("the crawl could not start", exc_info=self.start_error)
+                print(f"newsdedup: cannot start: {type(self.start_error).__name__}: {self.start_error}", file=sys.stderr)
+            return 1
+        failure = crawler.stats.get_value(FAILURE_STAT)
+        if failure:
+            print(f"newsdedup: run failed: {failure}", file=sys.stderr)
+            return 1
+        return 1 if self.crawler_process.bootstrap_failed else 0
+
+    def _watch_stop_signals(self) -> None:
+        """After Scrapy's graceful stop on the first SIGINT/SIGTERM, make the second one exit at once."""
+        graceful = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+
+        def first(signum, frame) -> None:
+            handler = graceful[signum]
+            if callable(handler):
+                handler(signum, frame)  # Scrapy's: stop taking inputs, finish those in progress, publish
+            for sig in STOP_SIGNALS:
+                signal.signal(sig, second)
+
+        def second(signum, frame) -> None:
+            # The crawl process may be busy publishing: exit from the handler itself. What was not
+            # published stays in the spool; the next run publishes it (or ingests its inputs again).
+            name = signal.Signals(signum).name
+            os.write(2, f"newsdedup: {name} again: stopped at once; unpublished work stays in the spool\n".encode())
+            os._exit(128 + signum)
+
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, first)
