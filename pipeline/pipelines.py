@@ -44,6 +44,7 @@ class IngestPipeline:
         self.crawler = crawler
         self.stats = crawler.stats
         self.manifest_settings = manifest_settings
+        self._unexpected: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> IngestPipeline:
@@ -98,12 +99,19 @@ class IngestPipeline:
             self.run.land(item)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a rejects row
             if not isinstance(exc, Rejected):
-                logger.exception("unexpected error on %s", item.url)
+                self._log_unexpected(item.url, exc)
                 exc = Rejected(stage, "internal_error", f"{type(exc).__name__}: {exc}")
             self.run.reject(item.url, exc)
             raise DropItem(str(exc), log_level="DEBUG") from None  # `reject` logged it, once
         item.raw = b""  # the bytes are in no dataset; free them before Scrapy's stats/feeds see the item
         return item
+
+    def _log_unexpected(self, url: str, error: Exception) -> None:
+        # A broken pool fails every document the same way: one traceback per kind of error is enough.
+        kind = f"{type(error).__name__}: {error}"
+        if kind not in self._unexpected:
+            self._unexpected.add(kind)
+            logger.error("unexpected error on %s (further ones like it are only counted)", url, exc_info=error)
 
     def close_spider(self) -> None:
         """Publish what the run did (files, index state, manifest), then judge its error rate."""

@@ -9,10 +9,7 @@ signal, before `start()`: the spider shows it every text dump before the first d
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,12 +21,12 @@ from pipeline.config import ConfigError
 from pipeline.errors import Rejected, mark_failed
 from pipeline.items import Article, RejectRecord
 from pipeline.localfiles import LocalFile, content_kind, list_inputs, read_limited
+from pipeline.progress import Progress
 from pipeline.signals import run_opened
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "seeds"
-PROGRESS_LOG_EVERY_S = 10.0
 
 
 class FilesSpider(scrapy.Spider):
@@ -113,38 +110,3 @@ class FilesSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if hasattr(self, "progress"):
             self.progress.close()
-
-
-class Progress:
-    """A progress bar on a terminal (log lines printed above it), periodic log lines otherwise."""
-
-    def __init__(self, total: int) -> None:
-        self.total = total
-        self.done = 0
-        self.started = self.last_log = time.monotonic()
-        self.bar = None
-        self._redirect = contextlib.ExitStack()
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-            from tqdm.contrib.logging import logging_redirect_tqdm
-
-            self.bar = tqdm(total=total, unit="file", desc="files")
-            # Log lines written straight to stderr would break the bar into pieces.
-            self._redirect.enter_context(logging_redirect_tqdm(tqdm_class=tqdm))
-
-    def advance(self) -> None:
-        self.done += 1
-        if self.bar is not None:
-            self.bar.update(1)
-            return
-        now = time.monotonic()
-        if now - self.last_log >= PROGRESS_LOG_EVERY_S or self.done == self.total:
-            self.last_log = now
-            rate = self.done / max(now - self.started, 1e-9)
-            eta = (self.total - self.done) / rate if rate else float("inf")
-            logger.info("files: %d/%d done, %.1f files/s, ETA %.0f s", self.done, self.total, rate, eta)
-
-    def close(self) -> None:
-        self._redirect.close()
-        if self.bar is not None:
-            self.bar.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -39,6 +41,44 @@ def test_pool_stops_a_slow_document_replaces_the_worker_and_goes_on():
     rejected, after = asyncio.run(scenario())
     assert (rejected.stage, rejected.reason) == ("extract", "timeout")
     assert after.extracted.title.startswith("لافروف")
+
+
+def busy_worker(pool_started_from: int, seconds_of_cpu: float):
+    """The pool's worker once it has spent `seconds_of_cpu` on the current document (psutil)."""
+    import psutil
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        for child in psutil.Process(pool_started_from).children(recursive=True):
+            if "forkserver" in " ".join(child.cmdline()) and child.ppid() != pool_started_from:
+                times = child.cpu_times()
+                if times.user + times.system >= seconds_of_cpu:
+                    return child
+        time.sleep(0.05)
+    raise AssertionError("no worker got busy")
+
+
+def test_a_worker_killed_mid_document_is_retried_once_in_a_fresh_worker():
+    # A page that keeps one worker busy for about a second: long enough to be killed in the middle.
+    page = SLOW_PAGE[: len(SLOW_PAGE) // 6] + b"</article></body></html>"
+
+    async def scenario():
+        pool = WorkerPool(1, 120.0, ExtractConfig(), DedupConfig())
+        try:
+            await pool.run(b"warm-up", "text", url=None, source=None, http_encoding=None)
+        except Rejected:
+            pass
+        try:
+            task = asyncio.ensure_future(pool.run(page, "html", url="file:///slow.html", source="file", http_encoding=None))
+            worker = await asyncio.get_running_loop().run_in_executor(None, busy_worker, os.getpid(), 0.3)
+            worker.kill()
+            return await task
+        finally:
+            pool.close()
+
+    result = asyncio.run(scenario())
+    assert result.attempts == 2
+    assert "Paragraph number" in result.extracted.text
 
 
 def test_a_run_takes_the_pool_started_early_only_when_it_asks_for_the_same_one():

@@ -7,9 +7,9 @@
   has built the crawler.
 - End: a component that marked the run failed (`newsdedup/failure`, `pipeline.errors.mark_failed`) makes
   the command print the reason and exit 1.
-- Signals: the first SIGINT/SIGTERM is Scrapy's graceful stop (the documents in progress finish and the
-  run publishes what it did, then exits 1); a second one exits at once (128 + signal number), leaving
-  whatever was not published in the spool for the next run.
+- Signals (`pipeline/commands/stops.py`): the first SIGINT/SIGTERM stops gracefully (the documents in
+  progress finish, the run publishes what it did, exit 1); a second one exits at once (128 + signal
+  number), leaving whatever was not published in the spool for the next run.
 """
 
 from __future__ import annotations
@@ -17,22 +17,20 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import os
-import signal
 import sys
 from typing import NoReturn
 
-from scrapy import signals
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
+from twisted.python.failure import Failure
 
 from pipeline.commands.checks import misspelt_settings
+from pipeline.commands.stops import StopSignals, signal_name
 from pipeline.config import ConfigError
 from pipeline.errors import FAILURE_STAT
 
 logger = logging.getLogger(__name__)
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 USER_MISTAKES = (ConfigError, UsageError)
 
 
@@ -46,6 +44,8 @@ class Command(ScrapyCrawlCommand):
     start_error: BaseException | None = None
 
     def process_options(self, args, opts) -> None:
+        self.stops = StopSignals()
+        self.stops.install()
         super().process_options(args, opts)
         strict = self.settings.getbool("STRICT_SETTINGS")
         for name, suggestion in misspelt_settings(self.settings):
@@ -74,12 +74,12 @@ class Command(ScrapyCrawlCommand):
             except KeyError:
                 names = ", ".join(sorted(self.crawler_process.spider_loader.list()))
                 fail(f"no spider named {args[0]!r} (this project has: {names})", code=2)
-            crawler.signals.connect(self._watch_stop_signals, signal=signals.engine_started)
             self._watch_start(self.crawler_process.crawl(crawler, **opts.spargs))
             # Scrapy, the pipeline and their modules stay loaded for the whole crawl: keeping them out of
             # the collector's full passes leaves more of this process's time to feeding the workers.
             gc.freeze()
-            self.crawler_process.start()
+            self.stops.watch(crawler)
+            self.crawler_process.start(install_signal_handlers=False)  # ours are installed (`StopSignals`)
         finally:
             close_early()
         self.exitcode = self._report(crawler)
@@ -88,15 +88,16 @@ class Command(ScrapyCrawlCommand):
         gc.freeze()
 
     def _watch_start(self, started) -> None:
-        """Keep the exception of a crawl that could not start (a bad spider argument), instead of a traceback."""
+        """Note when the crawl ends, and keep the exception of one that could not start instead of a traceback."""
 
-        def remember(error: BaseException | None) -> None:
+        def ended(error: BaseException | None) -> None:
             self.start_error = error
+            self.stops.crawl_over()
 
         if isinstance(started, asyncio.Future):
-            started.add_done_callback(lambda task: remember(None if task.cancelled() else task.exception()))
+            started.add_done_callback(lambda task: ended(None if task.cancelled() else task.exception()))
         else:  # a Twisted Deferred (CrawlerProcess)
-            started.addErrback(lambda failure: remember(failure.value))
+            started.addBoth(lambda result: ended(result.value if isinstance(result, Failure) else None))
 
     def _report(self, crawler) -> int:
         """The exit status, with the one line that explains a failure."""
@@ -108,28 +109,9 @@ class Command(ScrapyCrawlCommand):
                 print(f"newsdedup: cannot start: {type(self.start_error).__name__}: {self.start_error}", file=sys.stderr)
             return 1
         failure = crawler.stats.get_value(FAILURE_STAT)
+        if not failure and self.stops.received and crawler.stats.get_value("finish_reason") != "finished":
+            failure = f"stopped by {signal_name(self.stops.received)} before the run finished"
         if failure:
             print(f"newsdedup: run failed: {failure}", file=sys.stderr)
             return 1
         return 1 if self.crawler_process.bootstrap_failed else 0
-
-    def _watch_stop_signals(self) -> None:
-        """After Scrapy's graceful stop on the first SIGINT/SIGTERM, make the second one exit at once."""
-        graceful = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
-
-        def first(signum, frame) -> None:
-            handler = graceful[signum]
-            if callable(handler):
-                handler(signum, frame)  # Scrapy's: stop taking inputs, finish those in progress, publish
-            for sig in STOP_SIGNALS:
-                signal.signal(sig, second)
-
-        def second(signum, frame) -> None:
-            # The crawl process may be busy publishing: exit from the handler itself. What was not
-            # published stays in the spool; the next run publishes it (or ingests its inputs again).
-            name = signal.Signals(signum).name
-            os.write(2, f"newsdedup: {name} again: stopped at once; unpublished work stays in the spool\n".encode())
-            os._exit(128 + signum)
-
-        for sig in STOP_SIGNALS:
-            signal.signal(sig, first)

@@ -71,9 +71,10 @@ def sniff_declared(raw: bytes) -> str | None:
 # Bytes that `surrogateescape` could not decode as UTF-8 come back as these lone surrogates.
 _ESCAPED = re.compile("[\udc80-\udcff]")
 _ASCII = bytes(range(0x80))
-# Invalid UTF-8 bytes allowed per byte of input for "UTF-8 with a few bad bytes": a stray byte or a
-# truncated character in a page, not a legacy code page, where most non-ASCII bytes are invalid UTF-8.
-MAX_INVALID_UTF8_SHARE = 0.005
+# Invalid UTF-8 bytes allowed per byte of input for "UTF-8 with a few bad bytes": stray bytes or
+# truncated characters in a page (each bad byte inside an Arabic letter leaves two invalid bytes),
+# not a legacy code page, where most non-ASCII bytes are invalid UTF-8.
+MAX_INVALID_UTF8_SHARE = 0.02
 
 
 @dataclass(frozen=True)
