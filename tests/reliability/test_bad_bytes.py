@@ -27,7 +27,7 @@ def corrupt(path, rng: random.Random, count: int) -> None:
 
 
 def test_a_few_bad_bytes_cost_a_few_characters_never_the_article(tmp_path, fault_record):
-    lost = duplicated = escaped = corrupted_total = 0
+    lost = duplicated = escaped = corrupted_total = replaced = 0
     mangled = []
     count = trials(1)
     for trial in range(count):
@@ -57,8 +57,8 @@ def test_a_few_bad_bytes_cost_a_few_characters_never_the_article(tmp_path, fault
                 mangled.append(f"{path.name}: rejected ({reasons.get(url)})")
             elif any(marker in texts[url] for marker in MOJIBAKE):
                 mangled.append(f"{path.name}: mojibake")
-        replaced = json.loads(stats.read_text(encoding="utf-8")).get("extract/decode/replaced_bytes", 0)
-        assert replaced > 0, "the replaced bytes are not counted"
+        replaced += json.loads(stats.read_text(encoding="utf-8")).get("extract/decode/replaced_bytes", 0)
     assert not mangled, mangled
+    assert replaced > 0, "the replaced bytes are not counted"
     fault_record("invalid UTF-8 bytes in good pages", trials=corrupted_total, lost=lost, duplicated=duplicated,
                  escaped=escaped + len(mangled), note="1-6 bad bytes per page; none rejected, none mojibake")

@@ -42,7 +42,7 @@ def test_a_stop_signal_at_a_random_point_then_a_rerun_loses_and_doubles_nothing(
     inputs = build_corpus(tmp_path / "in")
     lost = duplicated = escaped = 0
     slowest = 0.0
-    count = trials(2)
+    count = trials(1)
     for trial in range(count):
         rng = random.Random(1000 * int(signum) + trial)
         lake, spool = tmp_path / f"lake{trial}", tmp_path / f"spool{trial}"
