@@ -11,7 +11,7 @@ import os
 import subprocess
 import sys
 
-from tests.reliability.harness import REPO, SEEDS, TRACEBACK
+from tests.reliability.harness import REPO, SEEDS, TRACEBACK, read
 
 FILES = ("files", "-a", f"path={SEEDS}")
 MISTAKES = {
@@ -29,6 +29,7 @@ MISTAKES = {
     "misspelt -a argument": (("files", "-a", f"pth={SEEDS}"), {}, "unknown argument(s) pth"),
     "mistyped -a source file": (("news", "-a", "source=configs/sources/no-such-source.yaml"), {}, "no-such-source.yaml"),
     "unknown spider": (("filez",), {}, "no spider named 'filez'"),
+    "an input folder with nothing in it": (("files", "-a", "path={empty}"), {}, "nothing to ingest under"),
 }
 
 
@@ -41,9 +42,11 @@ def crawl(arguments: tuple[str, ...], settings: dict, lake) -> subprocess.Comple
 
 
 def test_every_mistake_is_one_line_and_a_non_zero_exit(tmp_path, fault_record):
+    (tmp_path / "empty").mkdir()
     escaped = 0
     wrong = []
     for number, (name, (arguments, settings, expected)) in enumerate(MISTAKES.items()):
+        arguments = tuple(argument.format(empty=tmp_path / "empty") for argument in arguments)
         result = crawl(arguments, settings, tmp_path / f"lake{number}")
         last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else ""
         fine = (
@@ -51,7 +54,7 @@ def test_every_mistake_is_one_line_and_a_non_zero_exit(tmp_path, fault_record):
             and last.startswith("newsdedup: ")
             and expected in last
             and TRACEBACK not in result.stderr
-            and not (tmp_path / f"lake{number}" / "articles").exists()
+            and not read(tmp_path / f"lake{number}", "articles")
         )
         if not fine:
             escaped += 1
