@@ -25,7 +25,7 @@ from pipeline.items import Article
 from pipeline.lake import LakeWriter
 from pipeline.lake.store import open_store
 from pipeline.options import RunOptions, run_options
-from pipeline.workers import WorkerPool, pool_for
+from pipeline.workerpool import WorkerPool, pool_for
 
 logger = logging.getLogger(__name__)
 

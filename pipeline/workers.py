@@ -1,30 +1,17 @@
-"""Worker processes for the CPU-bound part of each document: read (local files), decode, extract, shingle, sign.
+"""What runs inside a worker process: read (local files), decode, extract, shingle, sign one document.
 
-The Scrapy reactor stays free for I/O while `WorkerPool` runs documents in a pebble process pool;
-a document that runs past the time limit gets its worker killed and replaced and is rejected.
-The index and the lake writer stay in the main process (single writer).
+`pipeline.workerpool.WorkerPool` runs `process_document` in a pebble process pool, so the Scrapy reactor
+stays free for I/O; the index and the lake writer stay in the crawl process (single writer).
 """
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import gc
 import logging
-import multiprocessing
 import os
-import shutil
-import signal
-import tempfile
-import threading
 import time
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from pathlib import Path
-
-from multiprocessing import forkserver
-
-from pebble import ProcessExpired, ProcessPool
 
 from pipeline.dedup import DedupConfig, DocSignature, compute_signature
 from pipeline.errors import Rejected
@@ -32,11 +19,6 @@ from pipeline.extract import ExtractConfig, Extracted, SiteTemplates, extract_ar
 from pipeline.localfiles import LocalFile
 
 logger = logging.getLogger(__name__)
-
-# A document whose worker dies is sent again this many times, each time to a fresh worker: a kill or an
-# out-of-memory on a busy host should not cost the document, a document that kills every worker should
-# not cost the run much.
-RETRIES_AFTER_CRASH = 1
 
 # Set once per worker process by `_init_worker`; workers are long-lived and serve many documents.
 _worker_state: dict = {}
@@ -149,161 +131,3 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - non-Linux
         return os.cpu_count() or 1
-
-
-def _start_forkserver() -> None:
-    """Start the forkserver with SIGINT and SIGTERM ignored: that disposition survives its exec.
-
-    A stop signal sent to the whole process group (a terminal's Ctrl-C, systemd's default KillMode)
-    while the forkserver was still importing its preload killed it, and with it every worker the pool
-    would start: the crawl then waited forever on documents no worker would take. Once running, the
-    forkserver ignores SIGINT itself, and workers install their own handlers (pebble's).
-    """
-    if threading.current_thread() is not threading.main_thread():
-        forkserver.ensure_running()  # signal dispositions can only change in the main thread
-        return
-    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        forkserver.ensure_running()
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def _parameters(workers: int, timeout: float, extract_config: ExtractConfig, dedup_config: DedupConfig) -> tuple:
-    """What makes two pools interchangeable (0 workers means the cores this process may use)."""
-    return (workers or default_workers(), timeout, extract_config, dedup_config)
-
-
-class WorkerPool:
-    """A pool of `workers` processes; `await pool.run(...)` returns a `DocumentResult` or raises `Rejected`.
-
-    The workers read the run's site templates from a file the pool owns (`set_templates`), at their
-    first document: they start, and warm up, before the source has learnt them.
-    """
-
-    def __init__(
-        self,
-        workers: int,
-        timeout: float,
-        extract_config: ExtractConfig,
-        dedup_config: DedupConfig,
-        max_tasks_per_worker: int = 5000,
-    ) -> None:
-        self.parameters = _parameters(workers, timeout, extract_config, dedup_config)
-        self.workers, self.timeout = self.parameters[:2]
-        self._workdir = Path(tempfile.mkdtemp(prefix="newsdedup-workers-"))
-        # Each worker is one core's worth of work. A BLAS library left to its default starts a thread
-        # per core in every worker (py3langid scores with numpy.dot), and OpenBLAS threads spin while
-        # waiting: measured, they ate half a core per worker. The forkserver below reads these at its start.
-        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(variable, "1")
-        # Workers fork from a forkserver that imported and warmed up everything once (`worker_preload`):
-        # a worker, first or replacing one killed at the time limit, is ready in milliseconds instead of
-        # the ~1.5 s of CPU each spawned worker spent loading the same models. Forking the crawl process
-        # itself is not an option: it runs the reactor's threads.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pipeline.worker_preload"])
-        _start_forkserver()
-        self._pool = ProcessPool(
-            max_workers=self.workers,
-            max_tasks=max_tasks_per_worker,
-            initializer=_init_worker,
-            initargs=(extract_config, dedup_config, str(self._templates_path)),
-            context=context,
-        )
-        # Starting the pool waits for the forkserver's warm-up: a thread waits, the caller goes on.
-        self._start_error: BaseException | None = None
-        self._starting = threading.Thread(target=self._start_workers, name="worker-pool-start")
-        self._starting.start()
-
-    def _start_workers(self) -> None:
-        try:
-            # Waiting for a worker to run a task means a pool closed right after (a crawl that fails to
-            # start) never pulls the pipe from under a worker still reading its start-up arguments.
-            self._pool.schedule(_start).result()
-        except BaseException as exc:  # noqa: BLE001 - raised again with every document (`run`)
-            self._start_error = exc
-
-    @property
-    def _templates_path(self) -> Path:
-        return self._workdir / "templates.json"
-
-    def set_templates(self, templates: SiteTemplates) -> None:
-        """The templates the workers use from their first document on (call before sending any)."""
-        self._templates_path.write_text(templates.to_json(), encoding="utf-8")
-
-    async def run(
-        self,
-        raw: bytes | LocalFile,
-        content_kind: str,
-        *,
-        url: str | None,
-        source: str | None,
-        http_encoding: str | None,
-    ) -> DocumentResult:
-        """Run one document; a worker that dies on it (killed, out of memory) gets it retried once in a fresh one."""
-        if self._starting.is_alive():
-            await asyncio.get_running_loop().run_in_executor(None, self._starting.join)
-        if self._start_error is not None:
-            raise RuntimeError(f"the worker pool could not start: {self._start_error!r}")
-        attempt = 1
-        while True:
-            future = self._pool.schedule(
-                process_document, args=(raw, content_kind, url, source, http_encoding), timeout=self.timeout
-            )
-            try:
-                result = await asyncio.wrap_future(future)
-            except FutureTimeout:
-                raise Rejected("extract", "timeout", f"extraction ran over {self.timeout:g} s; worker replaced") from None
-            except ProcessExpired as exc:
-                if attempt > RETRIES_AFTER_CRASH:
-                    raise Rejected(
-                        "extract", "worker_crashed", f"worker died (exit code {exc.exitcode}) on {attempt} attempts"
-                    ) from None
-                logger.warning("worker died on %s (exit code %s); retrying in a fresh worker", url, exc.exitcode)
-                attempt += 1
-                continue
-            return dataclasses.replace(result, attempts=attempt) if attempt > 1 else result
-
-    def close(self) -> None:
-        self._starting.join()
-        self._pool.close()
-        self._pool.join(timeout=30)
-        self._pool.stop()
-        shutil.rmtree(self._workdir, ignore_errors=True)
-
-
-# A pool started before the crawler exists (see `start_early`), waiting for the run that needs it.
-_early: WorkerPool | None = None
-
-
-def start_early(workers: int, timeout: float, extract_config: ExtractConfig, dedup_config: DedupConfig) -> None:
-    """Start the pool a run will ask for, before Scrapy builds the crawler.
-
-    Scrapy takes ~1 s to load the spiders and build the crawler, and a worker ~2 s to start: started
-    here, the workers are ready that much sooner. The run takes this pool (`pool_for`) when it asks
-    for the same parameters.
-    """
-    global _early
-    if _early is None:
-        _early = WorkerPool(workers, timeout, extract_config, dedup_config)
-
-
-def pool_for(workers: int, timeout: float, extract_config: ExtractConfig, dedup_config: DedupConfig) -> WorkerPool:
-    """The early pool when it was started with these parameters, else a new pool."""
-    global _early
-    pool, _early = _early, None
-    if pool is not None and pool.parameters == _parameters(workers, timeout, extract_config, dedup_config):
-        return pool
-    if pool is not None:
-        pool.close()
-    return WorkerPool(workers, timeout, extract_config, dedup_config)
-
-
-def close_early() -> None:
-    """Close an early pool no run took (the crawl failed before it opened, or asked for other parameters)."""
-    global _early
-    if _early is not None:
-        _early.close()
-        _early = None

@@ -12,8 +12,8 @@ import pytest
 from pipeline.dedup import DedupConfig
 from pipeline.errors import Rejected
 from pipeline.extract import ExtractConfig
-from pipeline import workers
-from pipeline.workers import WorkerPool, close_early, pool_for, start_early
+from pipeline import workerpool
+from pipeline.workerpool import WorkerPool, close_early, pool_for, start_early
 from tests.crawl import SEEDS, read_dataset, run_crawl
 
 # ~4 MB of paragraphs: trafilatura needs ~5 s of CPU on it (a real page can be far worse); the time
@@ -81,16 +81,36 @@ def test_a_worker_killed_mid_document_is_retried_once_in_a_fresh_worker():
     assert "Paragraph number" in result.extracted.text
 
 
+def test_an_idle_worker_killed_between_documents_does_not_break_the_pool():
+    # pebble gives up on a whole pool when a worker dies with no document to blame (an idle worker
+    # chosen by the OOM killer); every later document then failed.
+    seed = (SEEDS / "000_3b93ccf9d086253d.txt").read_bytes()
+
+    async def scenario():
+        pool = WorkerPool(1, 120.0, ExtractConfig(), DedupConfig())
+        try:
+            await pool.run(seed, "text", url="file:///first.txt", source="file", http_encoding=None)
+            idle = await asyncio.get_running_loop().run_in_executor(None, busy_worker, os.getpid(), 0.0)
+            idle.kill()
+            idle.wait(timeout=30)
+            await asyncio.sleep(1.0)  # pebble notices the death between documents
+            return await pool.run(seed, "text", url="file:///second.txt", source="file", http_encoding=None)
+        finally:
+            pool.close()
+
+    assert asyncio.run(scenario()).extracted.language == "ar"
+
+
 def test_a_run_takes_the_pool_started_early_only_when_it_asks_for_the_same_one():
     extract, dedup = ExtractConfig(), DedupConfig()
     start_early(1, 30.0, extract, dedup)
-    early = workers._early
+    early = workerpool._early
     try:
         assert pool_for(1, 30.0, extract, dedup) is early  # taken over, nothing left waiting
-        assert workers._early is None
+        assert workerpool._early is None
         start_early(1, 30.0, extract, dedup)
         other = pool_for(1, 5.0, extract, dedup)  # another time limit: a new pool, the early one closed
-        assert other is not early and other.timeout == 5.0 and workers._early is None
+        assert other is not early and other.timeout == 5.0 and workerpool._early is None
         other.close()
     finally:
         early.close()

@@ -54,7 +54,7 @@ class Command(ScrapyCrawlCommand):
                 fail(f"unknown setting {name}{hint}; STRICT_SETTINGS is on", code=2)
             print(f"newsdedup: warning: unknown setting {name}{hint}; it has no effect", file=sys.stderr)
         from pipeline.options import run_options
-        from pipeline.workers import start_early
+        from pipeline.workerpool import start_early
 
         try:
             options = run_options(self.settings)
@@ -63,7 +63,7 @@ class Command(ScrapyCrawlCommand):
         start_early(options.workers, options.doc_timeout, options.extract, options.dedup)
 
     def run(self, args, opts) -> None:
-        from pipeline.workers import close_early
+        from pipeline.workerpool import close_early
 
         if len(args) != 1:
             raise UsageError("give exactly one spider name, e.g. `scrapy crawl files`")

@@ -79,7 +79,7 @@ class Crawl:
 
 
 def start_crawl(inputs: Path, lake: Path, spool: Path, log: Path, *, settings: dict | None = None,
-                args: tuple[str, ...] = ()) -> Crawl:
+                args: tuple[str, ...] = (), env: dict | None = None) -> Crawl:
     """`scrapy crawl files -a path=INPUTS` into `lake`, in a new session, output to `log`."""
     command = [sys.executable, "-m", "scrapy", "crawl", "files", "-a", f"path={inputs}", *args]
     merged = {"LAKE_URI": str(lake), "LAKE_SPOOL_DIR": str(spool), "EXTRACT_WORKERS": "1", "LOG_LEVEL": "INFO",
@@ -87,7 +87,8 @@ def start_crawl(inputs: Path, lake: Path, spool: Path, log: Path, *, settings: d
     for name, value in merged.items():
         command += ["-s", f"{name}={value}"]
     handle = log.open("w", encoding="utf-8")
-    process = subprocess.Popen(command, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(command, cwd=REPO, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True,
+                               env={**os.environ, **(env or {})})
     handle.close()
     return Crawl(process, log, time.monotonic())
 

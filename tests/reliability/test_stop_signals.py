@@ -22,6 +22,7 @@ from tests.reliability.harness import TRACEBACK, build_corpus, no_process_left, 
 # seconds on an idle machine, more on one shared by many processes. The hang it replaces lasted >10 min.
 GRACEFUL_STOP_S = 90
 FORCED_STOP_S = 10
+STARTED = "started (bot: newsdedup)"  # Scrapy's first log line: the command runs, its handlers are in place
 
 
 def run_to_the_end(tmp_path, inputs, lake, spool, name: str) -> tuple[int, str]:
@@ -48,7 +49,9 @@ def test_a_stop_signal_at_a_random_point_then_a_rerun_loses_and_doubles_nothing(
         lake, spool = tmp_path / f"lake{trial}", tmp_path / f"spool{trial}"
         crawl = start_crawl(tmp_path / "in", lake, spool, tmp_path / f"stopped{trial}.log")
         try:
-            # From start-up through extraction and the close to after the end (measured: ~4-10 s per run).
+            # From the command's start (before it, Python is still importing Scrapy and a signal gets
+            # Python's default answer) through the run's start-up, extraction and close to after its end.
+            assert crawl.wait_for(STARTED), crawl.output()[-3000:]
             time.sleep(rng.uniform(0.0, 8.0))
             crawl.signal(signum, group=group)
             signalled = time.monotonic()
