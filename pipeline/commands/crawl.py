@@ -24,7 +24,6 @@ from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 from twisted.python.failure import Failure
 
-from pipeline.commands.checks import misspelt_settings
 from pipeline.commands.stops import StopSignals, signal_name
 from pipeline.config import ConfigError
 from pipeline.errors import FAILURE_STAT
@@ -47,15 +46,17 @@ class Command(ScrapyCrawlCommand):
         self.stops = StopSignals()
         self.stops.install()
         super().process_options(args, opts)
+        # The pipeline's modules are imported here, not at the top: every `scrapy` command imports this one.
+        from pipeline.commands.checks import misspelt_settings
+        from pipeline.options import run_options
+        from pipeline.workerpool import start_early
+
         strict = self.settings.getbool("STRICT_SETTINGS")
         for name, suggestion in misspelt_settings(self.settings):
             hint = f" (did you mean {suggestion}?)" if suggestion else ""
             if strict:
                 fail(f"unknown setting {name}{hint}; STRICT_SETTINGS is on", code=2)
             print(f"newsdedup: warning: unknown setting {name}{hint}; it has no effect", file=sys.stderr)
-        from pipeline.options import run_options
-        from pipeline.workerpool import start_early
-
         try:
             options = run_options(self.settings)
         except ConfigError as exc:

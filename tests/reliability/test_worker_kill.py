@@ -56,4 +56,4 @@ def test_workers_killed_at_random_then_a_rerun_loses_and_doubles_nothing(tmp_pat
         duplicated += found.duplicated
     assert kills, "no worker was found to kill"
     fault_record("SIGKILL of an extraction worker, then a rerun", trials=kills, lost=lost, duplicated=duplicated,
-                 escaped=escaped, note=f"{retried} of {kills} kills hit a document, retried in a fresh worker")
+                 escaped=escaped, note=f"{retried} documents in flight retried in a fresh worker or pool")
