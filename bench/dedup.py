@@ -26,7 +26,8 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipeline.dedup import Deduplicator, compute_signature, load_config, make_doc_id, open_index  # noqa: E402
+from pipeline.dedup import DedupConfig, Deduplicator, compute_signature, make_doc_id, open_index  # noqa: E402
+from pipeline.options import configured  # noqa: E402
 from pipeline.lake.store import LocalStore  # noqa: E402
 from pipeline.text.normalize import normalize_for_matching, tokenize  # noqa: E402
 
@@ -55,10 +56,17 @@ def synthetic_articles(n: int, size: int = 5000, seed: int = 0) -> list[str]:
 _ENGINE = """
 import inspect, json, sys, tempfile, time
 sys.path.insert(0, sys.argv[1])
-from pipeline.dedup import Deduplicator, compute_signature, load_config, make_doc_id, open_index
+from pipeline.dedup import Deduplicator, compute_signature, make_doc_id, open_index
 from pipeline.lake.store import LocalStore
+try:  # the configured parameters, whichever way the checkout reads them
+    from pipeline.dedup import DedupConfig
+    from pipeline.options import configured
+    config = configured(DedupConfig)
+except ImportError:
+    from pipeline.dedup import load_config
+    config = configured(DedupConfig)
 texts = json.load(open(sys.argv[2]))
-config, half = load_config(), len(texts) // 2
+half = len(texts) // 2
 
 def commit(dedup, decision):
     dedup.commit(decision) if "decision" in inspect.signature(dedup.commit).parameters else dedup.commit()
@@ -116,7 +124,7 @@ def bench_speed(n: int, baseline: Path | None, rounds: int) -> None:
               f"finish_run {m['finish_us']:.0f} us/article; rounds {', '.join(str(round(r['rate'])) for r in runs[name])})")
     if baseline:
         print(f"ratio newsdedup / baseline ({baseline}): {median['newsdedup']['rate'] / median['baseline']['rate']:.2f}x")
-    base = _datasketch_rate(load_config(), docs[n // 2 :])
+    base = _datasketch_rate(configured(DedupConfig), docs[n // 2 :])
     print(f"datasketch (normalize + MinHash.update_batch + MinHashLSH query/insert, near tier only): {base:7.0f} articles/s; "
           f"ratio newsdedup / datasketch: {median['newsdedup']['rate'] / base:.1f}x")
     bench_startup()
@@ -141,11 +149,11 @@ _STARTUP = """
 import sys, time
 t0 = time.perf_counter()
 import numpy as np
-from pipeline.dedup import compute_signature, load_config
+from pipeline.dedup import DedupConfig, compute_signature
 from pipeline.dedup.records import DocFreq
 t1 = time.perf_counter()
 if sys.argv[1] == "worker":
-    compute_signature("Warm-up text for the dedup kernels and tables. " * 20, "en", load_config())
+    compute_signature("Warm-up text for the dedup kernels and tables. " * 20, "en", DedupConfig())
 else:
     DocFreq.empty(4, 1024).add_docs([np.arange(5, dtype=np.uint32)])
 print(f"{t1 - t0:.2f} {time.perf_counter() - t1:.2f}")
@@ -167,7 +175,7 @@ def bench_memory(sizes: tuple[int, ...]) -> None:
 
     from pipeline.dedup.segments import Columns
 
-    config = load_config()
+    config = configured(DedupConfig)
     print("\n== memory: lake index (numpy columns + lookup arrays), synthetic signatures ==")
     rng = np.random.default_rng(0)
     for n in sizes:
@@ -238,7 +246,7 @@ def bench_run_memory(n: int, distinct: int | None) -> None:
         for texts in (n, 100):
             subprocess.run([sys.executable, __file__, "--part", "run-memory", "--run-docs", str(n), "--run-distinct", str(texts)], check=True)
         return
-    config = load_config()
+    config = configured(DedupConfig)
     label = "unrelated articles" if distinct == n else f"copies of {distinct} articles"
     texts: list[str] = []
     while len(texts) < distinct:  # batches: one draw for all would hold n x words indices

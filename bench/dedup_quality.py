@@ -14,10 +14,11 @@ from collections import Counter
 from collections.abc import Iterable
 
 from bench.dedup_sets import Doc, labels, reference_pages, story_set, syndication_set
-from pipeline.dedup import Deduplicator, compute_signature, load_config, make_doc_id, open_index
+from pipeline.dedup import DedupConfig, Deduplicator, compute_signature, make_doc_id, open_index
 from pipeline.errors import Rejected
 from pipeline.extract import SiteTemplates, extract_article
 from pipeline.lake.store import LocalStore
+from pipeline.options import configured
 
 
 def extracted(docs: list[Doc], kind: str, templates: bool = False):
@@ -37,7 +38,7 @@ def extracted(docs: list[Doc], kind: str, templates: bool = False):
 
 def run_once(items, config=None):
     """One dedup run over (doc, Extracted): {pair of urls: (kind, similarity, method)} and cluster by url."""
-    config = config or load_config()
+    config = config or configured(DedupConfig)
     with tempfile.TemporaryDirectory() as tmp:
         dedup = Deduplicator(config, open_index(config, LocalStore(tmp)))
         ids = {}

@@ -30,6 +30,7 @@ import pyarrow as pa
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from pipeline.errors import TRANSIENT_REASONS  # noqa: E402
 from pipeline.lake.config import LakeConfig  # noqa: E402
 from pipeline.lake.manifest import build_manifest, describe_file, write_manifest  # noqa: E402
 from pipeline.lake.parquet import write_files  # noqa: E402
@@ -73,7 +74,7 @@ def one_run(rng: np.random.Generator, corpus: Corpus, run: int, n: int, sources:
     text = corpus.slice(rng, lengths)
     near_dup_of: list[str | None] = [None] * n
     story_id = list(doc_id)
-    links: dict[str, list] = {"doc_id": [], "other_doc_id": [], "kind": [], "similarity": [], "run_id": []}
+    links: dict[str, list] = {"doc_id": [], "other_doc_id": [], "kind": [], "similarity": [], "method": [], "run_id": []}
     for i in np.flatnonzero(rng.random(n) < 0.08).tolist():  # copies of an earlier article of the run
         if i:
             first = int(rng.integers(0, i)) if rng.random() < 0.5 else max(0, i - 1 - int(rng.integers(0, 5)))
@@ -83,6 +84,7 @@ def one_run(rng: np.random.Generator, corpus: Corpus, run: int, n: int, sources:
             links["other_doc_id"].append(first_id)
             links["kind"].append("exact" if rng.random() < 0.5 else "near_duplicate")
             links["similarity"].append(1.0 if links["kind"][-1] == "exact" else float(rng.uniform(0.8, 1)))
+            links["method"].append("hash" if links["kind"][-1] == "exact" else "jaccard")
             links["run_id"].append(run_id)
     for i in np.flatnonzero(rng.random(n) < 0.06).tolist():  # other outlets' reports of one story
         if i and near_dup_of[i] is None:
@@ -92,6 +94,7 @@ def one_run(rng: np.random.Generator, corpus: Corpus, run: int, n: int, sources:
             links["other_doc_id"].append(doc_id[first])
             links["kind"].append("same_story")
             links["similarity"].append(float(rng.uniform(0.3, 0.6)))
+            links["method"].append("jaccard")
             links["run_id"].append(run_id)
     language = [sources_language(s, rng) for s in source]
     published = [started - timedelta(hours=int(h)) if h < 40 else None for h in rng.integers(0, 60, size=n).tolist()]
@@ -119,6 +122,7 @@ def one_run(rng: np.random.Generator, corpus: Corpus, run: int, n: int, sources:
         "reason": [STAGES_REASONS[r][1] for r in reasons],
         "detail": ["synthetic"] * rejected,
         "run_id": [run_id] * rejected,
+        "retryable": [STAGES_REASONS[r][1] in TRANSIENT_REASONS for r in reasons],
     }
     tables = {"articles": articles, "links": links, "rejects": rejects}
     return run_id, started, {name: pa.table(cols, schema=SCHEMAS[name]) for name, cols in tables.items()}

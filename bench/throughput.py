@@ -63,12 +63,13 @@ def plain_trafilatura_rate(html_dir: Path) -> float:
 
 def plain_pipeline_rate(path: Path, kind: str) -> float:
     """R1*: the same loop calling our per-document work (decode, extract with metadata, language, signature)."""
-    from pipeline.dedup import load_config as dedup_config
+    from pipeline.dedup import DedupConfig
     from pipeline.errors import Rejected
-    from pipeline.extract import load_config as extract_config
+    from pipeline.extract import ExtractConfig
+    from pipeline.options import configured
     from pipeline.workers import _init_worker, process_document
 
-    _init_worker(extract_config(), dedup_config(), None)
+    _init_worker(configured(ExtractConfig), configured(DedupConfig), None)
     paths = sorted(path.iterdir())
     started = time.perf_counter()
     for file in paths:

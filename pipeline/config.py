@@ -1,7 +1,9 @@
-"""Loads `configs/*.yaml` sections into frozen config dataclasses; unknown keys are errors.
+"""YAML onto frozen config dataclasses; unknown keys are errors.
 
 Each algorithm owns one frozen dataclass with defaults (e.g. `DedupConfig`); this module only maps
-YAML onto it, so a typo in a config file fails at start-up with a message naming the key.
+YAML onto it, so a typo in a config file fails at start-up with a message naming the key and file.
+`pipeline/options.py` is the one place that calls it for a run (the layers and their precedence are
+described there); the algorithm packages never read YAML themselves.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class ConfigError(ValueError):
 
 
 def config_dir() -> Path:
-    """The folder holding the YAML configs: env `NEWSDEDUP_CONFIG_DIR`, else the packaged `configs/`."""
+    """The folder a single-file load reads: env `NEWSDEDUP_CONFIG_DIR`, else the packaged `configs/`."""
     return Path(os.environ.get("NEWSDEDUP_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
 
 
@@ -46,16 +48,20 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
     return data
 
 
+def check_keys(cls: type, values: dict[str, Any], where: str) -> None:
+    """Raise `ConfigError` naming the keys of `values` that are not fields of dataclass `cls`."""
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(
+            f"{where or cls.__name__}: unknown key(s) {', '.join(unknown)}; known keys are {', '.join(sorted(known))}"
+        )
+
+
 def build(cls: type[T], values: dict[str, Any] | None, *, where: str = "") -> T:
     """Instantiate dataclass `cls` from `values`, rejecting unknown keys and coercing sequences to tuples."""
     values = dict(values or {})
-    known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise ConfigError(
-            f"{where or cls.__name__}: unknown key(s) {', '.join(unknown)}; "
-            f"known keys are {', '.join(sorted(known))}"
-        )
+    check_keys(cls, values, where)
     for key, value in values.items():
         if isinstance(value, list):
             values[key] = tuple(value)
@@ -66,9 +72,33 @@ def build(cls: type[T], values: dict[str, Any] | None, *, where: str = "") -> T:
 
 
 def load_section(cls: type[T], filename: str, section: str | None = None, directory: str | Path | None = None) -> T:
-    """Load `cls` from `<config dir>/<filename>` (optionally one top-level `section` of it)."""
+    """Load `cls` from one file, `<directory or config dir>/<filename>` (optionally one top-level `section`)."""
     path = Path(directory or config_dir()) / filename
     data = read_yaml(path) if path.exists() else {}
     if section is not None:
         data = data.get(section) or {}
     return build(cls, data, where=f"{path}{':' + section if section else ''}")
+
+
+def config_dirs() -> list[Path]:
+    """The YAML layers, lowest first: the packaged `configs/`, then env `NEWSDEDUP_CONFIG_DIR` if set."""
+    dirs = [DEFAULT_CONFIG_DIR]
+    override = os.environ.get("NEWSDEDUP_CONFIG_DIR")
+    if override and Path(override).resolve() != DEFAULT_CONFIG_DIR:
+        dirs.append(Path(override))
+    return dirs
+
+
+def layered_values(cls: type, filename: str) -> dict[str, Any]:
+    """The keys of `filename` in every config dir, later dirs overriding earlier ones key by key.
+
+    A user's config dir only needs the keys it changes; each file's unknown keys fail with its path.
+    """
+    values: dict[str, Any] = {}
+    for directory in config_dirs():
+        path = directory / filename
+        if path.exists():
+            data = read_yaml(path)
+            check_keys(cls, data, str(path))
+            values.update(data)
+    return values

@@ -1,4 +1,5 @@
-"""Run reporting: periodic progress with queue sizes, and a summary of the run at its end.
+"""Run reporting (periodic progress with queue sizes, a summary at the end) and a fix for closing while
+items from `start()` are in the pipelines.
 
 Enabled by default; `STATS_FILE` (a path) also writes every stat of the run there, for schedulers
 and benchmarks that read figures instead of logs.
@@ -6,6 +7,7 @@ and benchmarks that read figures instead of logs.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import datetime
@@ -64,3 +66,41 @@ class QueueLogStats(LogStats):
             len(engine.downloader.active),
             engine.scraper.slot.itemproc_size if engine.scraper.slot else 0,
         )
+
+
+RECHECK_S = 0.1
+
+
+class StartItemsDrain:
+    """Lets a spider close while items it yielded from `start()` are still in the item pipelines.
+
+    Scrapy (2.19) waits for the pipelines to be idle before closing them, but only checks again after a
+    *response* is processed: an item from `start()` that finishes later never wakes the close. The
+    files spider yields only such items, so Ctrl-C (or any early close) waited forever at "Closing
+    spider (shutdown)" (scrapy/scrapy#7029). This extension repeats Scrapy's own check after every item.
+    """
+
+    def __init__(self, crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        extension = cls(crawler)
+        for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
+            crawler.signals.connect(extension.item_done, signal=signal)
+        return extension
+
+    def item_done(self, **kwargs) -> None:
+        # The signal comes before the scraper stops counting the item: look again shortly after.
+        asyncio.get_running_loop().call_later(RECHECK_S, self.check_closing)
+
+    def check_closing(self) -> None:
+        scraper = getattr(self.crawler.engine, "scraper", None)
+        slot = getattr(scraper, "slot", None)
+        closing = getattr(slot, "closing", None)
+        if closing is None or closing.called:
+            return  # not closing (Scrapy checks itself when it starts to), or already closed
+        if slot.is_idle():
+            closing.callback(self.crawler.spider)
+        else:
+            asyncio.get_running_loop().call_later(RECHECK_S, self.check_closing)

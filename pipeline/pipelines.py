@@ -1,174 +1,144 @@
-"""Thin Scrapy item pipelines: extract → dedup → lake, all calling one `IngestRun` per crawl.
+"""The Scrapy component that owns a crawl's run: `IngestPipeline`.
 
-Every failure, expected (`Rejected`) or not, becomes a rejects row through `IngestRun.reject` and
-drops the item; nothing is lost silently. A lake that cannot be published marks the crawl failed.
+Like Scrapy's `FilesPipeline`, it is built `from_crawler` (the settings and YAML are merged once into
+`RunOptions`), owns its resources (one `IngestRun`: worker pool, dedup index, lake writer), opens them
+when the spider opens and publishes when it closes. Every item goes through extract → dedup → lake;
+every failure, expected (`Rejected`) or not, becomes a rejects row through `IngestRun.reject` and drops
+the item: nothing is lost silently. Sources get the run from the `run_opened` signal
+(`pipeline/signals.py`), never by importing this module. A run that cannot open, cannot publish,
+was stopped early or failed too often internally sets `newsdedup/failure` (`pipeline/errors.py`).
 """
 
 from __future__ import annotations
 
-import asyncio
-import dataclasses
 import logging
+from typing import TYPE_CHECKING
 
-from scrapy.exceptions import DropItem
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, DropItem
+from twisted.python.failure import Failure
 
-from pipeline.commands.crawl import FAILURE_STAT
-from pipeline.config import ConfigError, load_section
-from pipeline.dedup import load_config as load_dedup_config
-from pipeline.errors import Rejected
-from pipeline.extract import load_config as load_extract_config
+from pipeline.config import ConfigError
+from pipeline.errors import Rejected, mark_failed
 from pipeline.items import Article, RejectRecord
-from pipeline.lake import LakeConfig, LakeUnavailable
-from pipeline.run import IngestRun, RunOptions
-from pipeline.workers import start_early
+from pipeline.lake import LakeUnavailable
+from pipeline.options import run_options
+from pipeline.run import IngestRun
+from pipeline.signals import run_opened
+from pipeline.workers import quiet_libraries
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
-_RUN_ATTR = "_newsdedup_run"
-SETTINGS_IN_MANIFEST = ("LAKE_URI", "EXTRACT_WORKERS", "EXTRACT_TIMEOUT", "DEDUP_BACKEND", "FILES_MAX_BYTES")
+RUN_ID_STAT = "newsdedup/run_id"
+LAKE_URI_STAT = "newsdedup/lake_uri"
 
 
-def run_options_from_settings(settings) -> RunOptions:
-    """Map Scrapy settings (and configs/*.yaml) onto `RunOptions`; bad config fails at start-up."""
-    try:
-        dedup = load_dedup_config()
-        dedup = dataclasses.replace(
-            dedup,
-            backend=settings.get("DEDUP_BACKEND") or dedup.backend,
-            redis_url=settings.get("REDIS_URL") or dedup.redis_url,
-        )
-        return RunOptions(
-            lake_uri=settings.get("LAKE_URI"),
-            spool_dir=settings.get("LAKE_SPOOL_DIR"),
-            workers=settings.getint("EXTRACT_WORKERS"),
-            doc_timeout=settings.getfloat("EXTRACT_TIMEOUT"),
-            extract=load_extract_config(),
-            dedup=dedup,
-            lake=load_section(LakeConfig, "lake.yaml"),
-        )
-    except ValueError as exc:  # ConfigError included
-        raise ConfigError(f"newsdedup configuration error: {exc}") from exc
+class IngestPipeline:
+    """Extract, deduplicate and land every `Article`; record every `RejectRecord`; publish at close."""
 
-
-def start_workers_early(settings) -> None:
-    """Start the extraction workers before Scrapy builds the crawler; the run takes them over (`workers.pool_for`)."""
-    try:
-        options = run_options_from_settings(settings)
-    except ConfigError:
-        return  # reported, and the crawl stopped, when the run is created
-    start_early(options.workers, options.doc_timeout, options.extract, options.dedup)
-
-
-def get_run(crawler) -> IngestRun:
-    """The crawl's single `IngestRun`, created on first use and shared by all components."""
-    run = getattr(crawler, _RUN_ATTR, None)
-    if run is None:
-        try:
-            options = run_options_from_settings(crawler.settings)
-        except ConfigError as exc:
-            crawler.stats.set_value(FAILURE_STAT, str(exc))
-            raise
-        run = IngestRun(options, count=crawler.stats.inc_value)
-        setattr(crawler, _RUN_ATTR, run)
-        crawler.stats.set_value("newsdedup/run_id", run.run_id)
-        crawler.stats.set_value("newsdedup/lake_uri", options.lake_uri)
-    return run
-
-
-class _RunPipeline:
-    def __init__(self, run: IngestRun, crawler) -> None:
+    def __init__(self, run: IngestRun, crawler: Crawler, manifest_settings: dict) -> None:
         self.run = run
         self.crawler = crawler
+        self.stats = crawler.stats
+        self.manifest_settings = manifest_settings
+        self._unexpected: set[str] = set()
 
     @classmethod
-    def from_crawler(cls, crawler):
-        return cls(get_run(crawler), crawler)
-
-    def _reject(self, item: Article, error: Exception) -> DropItem:
-        if not isinstance(error, Rejected):
-            logger.exception("unexpected error on %s", item.url)
-            error = Rejected(self.stage, "internal_error", f"{type(error).__name__}: {error}")
-        self.run.reject(item.url, error)
-        return DropItem(str(error), log_level="INFO")
-
-
-class ExtractPipeline(_RunPipeline):
-    """Boilerplate removal and signatures, off the reactor thread."""
-
-    stage = "extract"
+    def from_crawler(cls, crawler: Crawler) -> IngestPipeline:
+        options = run_options(crawler.settings)  # ConfigError: the crawl does not start (one line, exit 1)
+        quiet_libraries()
+        manifest_settings = {
+            "LAKE_URI": options.lake_uri,
+            "EXTRACT_WORKERS": options.workers,
+            "EXTRACT_TIMEOUT": options.doc_timeout,
+            "DEDUP_BACKEND": options.dedup.backend,
+            "FILES_MAX_BYTES": crawler.settings.getint("FILES_MAX_BYTES"),
+        }
+        pipeline = cls(IngestRun(options, count=crawler.stats.inc_value), crawler, manifest_settings)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self) -> None:
+        """Open the run, then tell the sources; any failure closes the spider before anything is fetched."""
         try:
             self.run.open()
-        except LakeUnavailable as exc:
-            # Stop before fetching anything: without the lake there is no index to link against,
-            # and the inputs are still where they were for the next run.
-            logger.error("%s; stopping the crawl", exc)
-            self.crawler.stats.set_value(FAILURE_STAT, str(exc))
-            asyncio.get_running_loop().call_soon(
-                lambda: asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="lake_unavailable"))
-            )
+        except (LakeUnavailable, ConfigError) as exc:
+            self._refuse_start(str(exc))
+        except Exception as exc:  # noqa: BLE001 - Redis down, a bug: the crawl must not run without its run
+            logger.exception("opening the run failed")
+            self._refuse_start(f"opening the run failed: {type(exc).__name__}: {exc}")
+        self.stats.set_value(RUN_ID_STAT, self.run.run_id)
+        self.stats.set_value(LAKE_URI_STAT, self.run.store.uri)
+        for receiver, result in self.crawler.signals.send_catch_log(run_opened, run=self.run):
+            if isinstance(result, Failure):
+                self._refuse_start(f"{getattr(receiver, '__qualname__', receiver)}: {result.getErrorMessage()}")
+
+    def _refuse_start(self, reason: str) -> None:
+        # Without the lake there is no index to link against, and the inputs are still where they were
+        # for the next run: stop before fetching anything.
+        logger.error("%s; stopping the crawl", reason)
+        mark_failed(self.stats, reason)
+        self.run.close_pool()
+        raise CloseSpider("run_not_opened")
 
     async def process_item(self, item):
-        if not self.run.is_open:
-            raise DropItem("the lake is unreachable; the crawl is stopping", log_level="DEBUG")
-        if not isinstance(item, Article):
-            return item
-        try:
-            return await self.run.extract(item)
-        except Exception as exc:  # noqa: BLE001 - every failure becomes a rejects row
-            raise self._reject(item, exc) from exc
-
-    def close_spider(self) -> None:
-        self.run.close_pool()
-
-
-class DedupPipeline(_RunPipeline):
-    """Identity and links against the persistent index (single writer, in the main process)."""
-
-    stage = "dedup"
-
-    def process_item(self, item):
-        if not isinstance(item, Article):
-            return item
-        try:
-            self.run.deduplicate(item)
-        except Exception as exc:  # noqa: BLE001
-            raise self._reject(item, exc) from exc
-        return item
-
-
-class LakePipeline(_RunPipeline):
-    """Spools rows during the crawl; publishes files, index state and manifest when it closes."""
-
-    stage = "lake"
-
-    def process_item(self, item):
         if isinstance(item, RejectRecord):
             self.run.reject(item.url, Rejected(item.stage, item.reason, item.detail))
-            raise DropItem(f"{item.stage}/{item.reason}: {item.url}", log_level="INFO")
-        if isinstance(item, Article):
-            try:
-                self.run.land(item)
-            except Exception as exc:  # noqa: BLE001
-                raise self._reject(item, exc) from exc
-            item.raw = b""  # the bytes are in no dataset; free them before Scrapy's stats/feeds see the item
+            raise DropItem(f"{item.stage}/{item.reason}", log_level="DEBUG")
+        if not isinstance(item, Article):
+            return item
+        stage = "extract"
+        try:
+            await self.run.extract(item)
+            stage = "dedup"
+            self.run.deduplicate(item)
+            stage = "lake"
+            self.run.land(item)
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a rejects row
+            if not isinstance(exc, Rejected):
+                self._log_unexpected(item.url, exc)
+                exc = Rejected(stage, "internal_error", f"{type(exc).__name__}: {exc}")
+            self.run.reject(item.url, exc)
+            raise DropItem(str(exc), log_level="DEBUG") from None  # `reject` logged it, once
+        item.raw = b""  # the bytes are in no dataset; free them before Scrapy's stats/feeds see the item
         return item
 
+    def _log_unexpected(self, url: str, error: Exception) -> None:
+        # A broken pool fails every document the same way: one traceback per kind of error is enough.
+        kind = f"{type(error).__name__}: {error}"
+        if kind not in self._unexpected:
+            self._unexpected.add(kind)
+            logger.error("unexpected error on %s (further ones like it are only counted)", url, exc_info=error)
+
     def close_spider(self) -> None:
+        """Publish what the run did (files, index state, manifest), then judge its error rate."""
         if not self.run.is_open:
-            return  # the lake was unreachable at start: nothing was fetched, nothing to publish
-        settings = {name: self.crawler.settings.get(name) for name in SETTINGS_IN_MANIFEST}
+            return  # the run never opened: nothing was fetched, nothing to publish
         try:
-            manifest = self.run.close(settings)
+            manifest = self.run.close(self.manifest_settings)
         except LakeUnavailable as exc:
             logger.error("%s", exc)
-            self.crawler.stats.set_value(FAILURE_STAT, str(exc))
+            mark_failed(self.stats, str(exc))
             return
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - reported as the run's failure; the spool is kept
             logger.exception("publishing the run failed")
-            self.crawler.stats.set_value(FAILURE_STAT, f"publishing the run failed: {type(exc).__name__}: {exc}")
+            mark_failed(self.stats, f"publishing the run failed: {type(exc).__name__}: {exc}")
             return
         for dataset, rows in sorted(manifest.get("rows", {}).items()):
-            self.crawler.stats.set_value(f"lake/rows/{dataset}", rows)
+            self.stats.set_value(f"lake/rows/{dataset}", rows)
         logger.info("run %s published to %s", self.run.run_id, self.run.store.uri)
+        failure = self.run.error_rate_failure()
+        if failure:
+            logger.error("%s", failure)
+            mark_failed(self.stats, failure)
+
+    def spider_closed(self, spider, reason: str) -> None:
+        if reason == "shutdown":  # a stop signal (SIGINT, SIGTERM) or `crawler.stop()`
+            mark_failed(
+                self.stats,
+                "stopped before every input was read (shutdown); what was processed is published "
+                "or kept in the spool, and the next run on the same inputs ingests the rest",
+            )

@@ -1,8 +1,11 @@
 """One ingestion run, without Scrapy: raw articles in, a published lake and a committed index out.
 
 `IngestRun` owns the run's identity, the worker pool, the dedup index and the lake writer, and is the
-one place where a failure becomes a `rejects` row. Scrapy's item pipelines are thin calls into it;
-a notebook or another framework can drive it the same way.
+one place where a failure becomes a `rejects` row. In a crawl, one Scrapy component owns it
+(`pipeline.pipelines.IngestPipeline`); a notebook or another framework drives it the same way:
+
+    run = IngestRun(run_options({"LAKE_URI": "./lake"}))
+    run.open(); ...; await run.extract(article); run.deduplicate(article); run.land(article); ...; run.close({})
 """
 
 from __future__ import annotations
@@ -12,20 +15,23 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.dedup import DedupConfig, make_doc_id
-from pipeline.errors import Rejected
-from pipeline.extract import ExtractConfig, SiteTemplates
+from pipeline.dedup import make_doc_id
+from pipeline.errors import INTERNAL_REASONS, Rejected
+from pipeline.extract import SiteTemplates
 from pipeline.items import Article
-from pipeline.lake import LakeConfig, LakeWriter
+from pipeline.lake import LakeWriter
 from pipeline.lake.store import open_store
+from pipeline.options import RunOptions, run_options
 from pipeline.recovery import open_dedup
-from pipeline.workers import WorkerPool, pool_for
+from pipeline.workerpool import WorkerPool, pool_for
+from pipeline.workers import GivenMetadata
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["IngestRun", "RunOptions", "new_run_id", "run_options"]
 
 TEMPLATES_KEY = "_state/templates.json"
 
@@ -33,19 +39,6 @@ TEMPLATES_KEY = "_state/templates.json"
 def new_run_id(now: datetime) -> str:
     """Sortable, unique run id: UTC start time plus random suffix."""
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """What a run needs to know, mapped from Scrapy settings (or set by hand)."""
-
-    lake_uri: str = "./lake"
-    spool_dir: str = "./.newsdedup-spool"
-    workers: int = 0
-    doc_timeout: float = 30.0
-    extract: ExtractConfig = field(default_factory=ExtractConfig)
-    dedup: DedupConfig = field(default_factory=DedupConfig)
-    lake: LakeConfig = field(default_factory=LakeConfig)
 
 
 class IngestRun:
@@ -60,6 +53,8 @@ class IngestRun:
         self._templates_sent = False
         self.is_open = False
         self._warm_up: threading.Thread | None = None
+        self.inputs_done = 0  # inputs landed, found already ingested, or rejected
+        self.internal_failures = 0  # rejects whose reason is in INTERNAL_REASONS
 
     def open(self) -> None:
         """Connect to the lake, finish what an earlier incomplete run left in the spool, load the index.
@@ -108,16 +103,18 @@ class IngestRun:
             url=article.url,
             source=article.source,
             http_encoding=article.http_encoding,
+            given=GivenMetadata(article.title, article.language, article.author, article.published_at),
         )
         found = result.extracted
-        # Metadata a source gave (a JSONL export's title, date, language) wins over what extraction found.
-        article.title = article.title or found.title
-        article.language = article.language or found.language
-        article.author = article.author or found.author
-        article.published_at = article.published_at or found.published_at
-        article.text, article.extraction = found.text, found.extraction
+        article.title, article.text, article.language = found.title, found.text, found.language
+        article.author, article.published_at, article.extraction = found.author, found.published_at, found.extraction
         article.extra["signature"] = result.signature
         self.count(f"extract/{found.extraction}/ok", 1)
+        if result.attempts > 1:
+            self.count("extract/retried_after_crash", 1)
+        if found.replaced_bytes:
+            self.count("extract/decode/replaced_bytes", found.replaced_bytes)
+            self.count("extract/decode/documents_with_replaced_bytes", 1)
         self.count("time_us/read", int(result.read_seconds * 1e6))
         self.count("time_us/extract", int(result.extract_seconds * 1e6))
         self.count("time_us/sign", int(result.sign_seconds * 1e6))
@@ -140,6 +137,7 @@ class IngestRun:
 
     def land(self, article: Article) -> None:
         """Append the article to the run's spool (skipped if an earlier run landed it)."""
+        self.inputs_done += 1
         if article.already_ingested:
             return
         started = time.perf_counter()
@@ -163,12 +161,35 @@ class IngestRun:
         self.count("time_us/land", int((time.perf_counter() - started) * 1e6))
 
     def reject(self, url: str, error: Rejected) -> None:
-        """The one place a failure becomes a rejects row and a stats count."""
-        logger.warning("rejected %s: %s", url, error)
+        """The one place a failure becomes a rejects row (one log line) and a stats count."""
+        self.inputs_done += 1
+        if error.reason in INTERNAL_REASONS:
+            self.internal_failures += 1
+        logger.log(logging.WARNING if error.retryable else logging.INFO, "rejected %s: %s", url, error)
         self.writer.add_reject(
-            {"url": url, "stage": error.stage, "reason": error.reason, "detail": error.detail, "run_id": self.run_id}
+            {
+                "url": url,
+                "stage": error.stage,
+                "reason": error.reason,
+                "detail": error.detail,
+                "run_id": self.run_id,
+                "retryable": error.retryable,
+            }
         )
         self.count(f"rejects/{error.stage}/{error.reason}", 1)
+
+    def error_rate_failure(self) -> str | None:
+        """Why the run failed when too many inputs failed inside the pipeline (not for what they are), else None."""
+        if not self.inputs_done:
+            return None
+        share = self.internal_failures / self.inputs_done
+        if share <= self.options.max_error_rate:
+            return None
+        return (
+            f"{self.internal_failures} of {self.inputs_done} inputs ({share:.1%}) failed inside the pipeline "
+            f"({', '.join(sorted(INTERNAL_REASONS))}), above INGEST_MAX_ERROR_RATE={self.options.max_error_rate:.1%}; "
+            "their rejects are retryable and the next run tries them again"
+        )
 
     def close(self, settings: dict) -> dict:
         """Decide the run's links and clusters, publish the lake, commit the index, then write the manifest."""

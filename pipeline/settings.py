@@ -13,7 +13,8 @@ SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 COMMANDS_MODULE = "pipeline.commands"
 
-# Where the lake lands: a local folder or s3://bucket/prefix (credentials from the AWS chain only).
+# Where the lake lands: a local folder, file:///PATH or s3://bucket/prefix (credentials from the AWS chain
+# only). Any other scheme is refused at start.
 LAKE_URI = os.environ.get("NEWSDEDUP_LAKE_URI", "./lake")
 # Local spool for Parquet files before they are published; survives a failed upload.
 LAKE_SPOOL_DIR = os.environ.get("NEWSDEDUP_SPOOL_DIR", "./.newsdedup-spool")
@@ -24,6 +25,9 @@ EXTRACT_WORKERS = 0
 EXTRACT_TIMEOUT = 30.0
 # Items between a source and the lake at once: bounds memory on large crawls.
 MAX_ITEMS_IN_FLIGHT = 64
+# Share of a run's inputs that may fail inside the pipeline (internal_error, worker_crashed) before the
+# run exits non-zero; their rejects are retryable and the next run tries them again.
+INGEST_MAX_ERROR_RATE = 0.2
 
 # The file source: inputs larger than this are rejected unread.
 FILES_MAX_BYTES = 10 * 1024 * 1024
@@ -38,15 +42,17 @@ SCHEDULER_BACKEND = "memory"
 # A process that stops renewing its lease for this long is dead: the requests it held go back to the queue.
 FRONTIER_LEASE_SECONDS = 30.0
 
-# Dedup index backend: "lake" (state next to the lake) or "redis" (shared by several crawlers).
-DEDUP_BACKEND = "lake"
+# The algorithms' parameters live in configs/*.yaml; any key can also be set here or with -s as
+# <SECTION>_<KEY> (DEDUP_BACKEND=redis, DEDUP_NEAR_THRESHOLD=0.85, LAKE_COMPRESSION=snappy): see
+# pipeline/options.py for the precedence. REDIS_URL (here from the environment) is dedup.redis_url.
 REDIS_URL = os.environ.get("REDIS_URL")
 
-ITEM_PIPELINES = {
-    "pipeline.pipelines.ExtractPipeline": 100,
-    "pipeline.pipelines.DedupPipeline": 200,
-    "pipeline.pipelines.LakePipeline": 300,
-}
+# `-s NAME=value` with a name that neither newsdedup nor Scrapy knows is a warning naming the closest
+# known setting; True makes it an error.
+STRICT_SETTINGS = False
+
+ITEM_PIPELINES = {"pipeline.pipelines.IngestPipeline": 300}
+LOG_FORMATTER = "pipeline.logformatter.ItemLineFormatter"
 # No control servers listening on a port: a crawler host is not a place to run code from the network.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
@@ -54,6 +60,7 @@ EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.logstats.LogStats": None,
     "pipeline.extensions.QueueLogStats": 0,
+    "pipeline.extensions.StartItemsDrain": 0,
     "pipeline.drift_extension.DriftCheck": 400,  # before RunSummary: its alerts reach STATS_FILE
     "pipeline.extensions.RunSummary": 500,
 }

@@ -1,26 +1,18 @@
-"""Worker processes for the CPU-bound part of each document: read (local files), decode, extract, shingle, sign.
+"""What runs inside a worker process: read (local files), decode, extract, shingle, sign one document.
 
-The Scrapy reactor stays free for I/O while `WorkerPool` runs documents in a pebble process pool;
-a document that runs past the time limit gets its worker killed and replaced and is rejected.
-The index and the lake writer stay in the main process (single writer).
+`pipeline.workerpool.WorkerPool` runs `process_document` in a pebble process pool, so the Scrapy reactor
+stays free for I/O; the index and the lake writer stay in the crawl process (single writer).
 """
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
-import multiprocessing
 import os
-import shutil
-import tempfile
-import threading
 import time
-from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
-
-from pebble import ProcessExpired, ProcessPool
 
 from pipeline.dedup import DedupConfig, DocSignature, compute_signature
 from pipeline.errors import Rejected
@@ -41,9 +33,42 @@ class DocumentResult:
     extract_seconds: float
     sign_seconds: float
     wait_seconds: float  # the worker's idle time since its previous document: work the pool did not get
+    attempts: int = 1  # 2 when the first worker died on this document and a fresh one did it
+
+
+@dataclass(frozen=True)
+class GivenMetadata:
+    """Metadata a source already knows (a JSONL export's title, date, language): it wins over what
+    extraction finds, in the row and in the signature alike, so the title and date the dedup rules use
+    are the ones the analyst sees."""
+
+    title: str | None = None
+    language: str | None = None
+    author: str | None = None
+    published_at: datetime | None = None
+
+    def over(self, extracted: Extracted) -> Extracted:
+        known = {name: value for name, value in vars(self).items() if value is not None}
+        return replace(extracted, **known) if known else extracted
+
+
+# Libraries whose warnings say nothing a user can act on (wordfreq's "You asked for word frequencies in
+# language ... Using the nearest match"): in a worker, nothing routes them into the crawl's log, they
+# print straight onto the progress display.
+QUIET_LOGGERS = ("wordfreq", "trafilatura", "htmldate", "courlan", "justext", "charset_normalizer")
+
+
+def quiet_libraries() -> None:
+    """Only errors from the libraries in `QUIET_LOGGERS` (their warnings are about inputs we reject anyway)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _init_worker(extract_config: ExtractConfig, dedup_config: DedupConfig, templates_path: str | None) -> None:
+    # A worker logs nothing below ERROR: every failure it sees comes back as a `Rejected` that the crawl
+    # process logs once, and its own stderr would only break the progress display.
+    logging.getLogger().setLevel(logging.ERROR)
+    quiet_libraries()
     _worker_state["extract_config"] = extract_config
     _worker_state["dedup_config"] = dedup_config
     _worker_state["templates_path"] = templates_path
@@ -90,7 +115,12 @@ def _start() -> None:
 
 
 def process_document(
-    raw: bytes | LocalFile, content_kind: str, url: str | None, source: str | None, http_encoding: str | None
+    raw: bytes | LocalFile,
+    content_kind: str,
+    url: str | None,
+    source: str | None,
+    http_encoding: str | None,
+    given: GivenMetadata | None = None,
 ) -> DocumentResult:
     """Read (for a `LocalFile`) and extract one document and compute its dedup signature (runs inside a worker)."""
     started = time.perf_counter()
@@ -108,6 +138,8 @@ def process_document(
             templates=_templates(),
             config=_worker_state["extract_config"],
         )
+        if given is not None:
+            extracted = given.over(extracted)
         extracted_at = time.perf_counter()
         signature = compute_signature(
             extracted.text, extracted.language, _worker_state["dedup_config"],
@@ -126,120 +158,3 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - non-Linux
         return os.cpu_count() or 1
-
-
-def _parameters(workers: int, timeout: float, extract_config: ExtractConfig, dedup_config: DedupConfig) -> tuple:
-    """What makes two pools interchangeable (0 workers means the cores this process may use)."""
-    return (workers or default_workers(), timeout, extract_config, dedup_config)
-
-
-class WorkerPool:
-    """A pool of `workers` processes; `await pool.run(...)` returns a `DocumentResult` or raises `Rejected`.
-
-    The workers read the run's site templates from a file the pool owns (`set_templates`), at their
-    first document: they start, and warm up, before the source has learnt them.
-    """
-
-    def __init__(
-        self,
-        workers: int,
-        timeout: float,
-        extract_config: ExtractConfig,
-        dedup_config: DedupConfig,
-        max_tasks_per_worker: int = 5000,
-    ) -> None:
-        self.parameters = _parameters(workers, timeout, extract_config, dedup_config)
-        self.workers, self.timeout = self.parameters[:2]
-        self._workdir = Path(tempfile.mkdtemp(prefix="newsdedup-workers-"))
-        # Each worker is one core's worth of work. A BLAS library left to its default starts a thread
-        # per core in every worker (py3langid scores with numpy.dot), and OpenBLAS threads spin while
-        # waiting: measured, they ate half a core per worker. The forkserver below reads these at its start.
-        for variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            os.environ.setdefault(variable, "1")
-        # Workers fork from a forkserver that imported and warmed up everything once (`worker_preload`):
-        # a worker, first or replacing one killed at the time limit, is ready in milliseconds instead of
-        # the ~1.5 s of CPU each spawned worker spent loading the same models. Forking the crawl process
-        # itself is not an option: it runs the reactor's threads.
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["pipeline.worker_preload"])
-        self._pool = ProcessPool(
-            max_workers=self.workers,
-            max_tasks=max_tasks_per_worker,
-            initializer=_init_worker,
-            initargs=(extract_config, dedup_config, str(self._templates_path)),
-            context=context,
-        )
-        # Starting the pool waits for the forkserver's warm-up: a thread waits, the caller goes on.
-        self._starting = threading.Thread(target=self._pool.schedule, args=(_start,), name="worker-pool-start")
-        self._starting.start()
-
-    @property
-    def _templates_path(self) -> Path:
-        return self._workdir / "templates.json"
-
-    def set_templates(self, templates: SiteTemplates) -> None:
-        """The templates the workers use from their first document on (call before sending any)."""
-        self._templates_path.write_text(templates.to_json(), encoding="utf-8")
-
-    async def run(
-        self,
-        raw: bytes | LocalFile,
-        content_kind: str,
-        *,
-        url: str | None,
-        source: str | None,
-        http_encoding: str | None,
-    ) -> DocumentResult:
-        if self._starting.is_alive():
-            await asyncio.get_running_loop().run_in_executor(None, self._starting.join)
-        future = self._pool.schedule(
-            process_document, args=(raw, content_kind, url, source, http_encoding), timeout=self.timeout
-        )
-        try:
-            return await asyncio.wrap_future(future)
-        except FutureTimeout:
-            raise Rejected("extract", "timeout", f"extraction ran over {self.timeout:g} s; worker replaced") from None
-        except ProcessExpired as exc:
-            raise Rejected("extract", "worker_crashed", f"worker died (exit code {exc.exitcode})") from None
-
-    def close(self) -> None:
-        self._starting.join()
-        self._pool.close()
-        self._pool.join(timeout=30)
-        self._pool.stop()
-        shutil.rmtree(self._workdir, ignore_errors=True)
-
-
-# A pool started before the crawler exists (see `start_early`), waiting for the run that needs it.
-_early: WorkerPool | None = None
-
-
-def start_early(workers: int, timeout: float, extract_config: ExtractConfig, dedup_config: DedupConfig) -> None:
-    """Start the pool a run will ask for, before Scrapy builds the crawler.
-
-    Scrapy takes ~1 s to load the spiders and build the crawler, and a worker ~2 s to start: started
-    here, the workers are ready that much sooner. The run takes this pool (`pool_for`) when it asks
-    for the same parameters.
-    """
-    global _early
-    if _early is None:
-        _early = WorkerPool(workers, timeout, extract_config, dedup_config)
-
-
-def pool_for(workers: int, timeout: float, extract_config: ExtractConfig, dedup_config: DedupConfig) -> WorkerPool:
-    """The early pool when it was started with these parameters, else a new pool."""
-    global _early
-    pool, _early = _early, None
-    if pool is not None and pool.parameters == _parameters(workers, timeout, extract_config, dedup_config):
-        return pool
-    if pool is not None:
-        pool.close()
-    return WorkerPool(workers, timeout, extract_config, dedup_config)
-
-
-def close_early() -> None:
-    """Close an early pool no run took (the crawl failed before it opened, or asked for other parameters)."""
-    global _early
-    if _early is not None:
-        _early.close()
-        _early = None

@@ -2,35 +2,46 @@
 
 `scrapy crawl files -a path=PATH` reads PATH (a file or a directory, walked recursively in sorted order,
 or an ``s3://`` object or prefix); without it, the project's `seeds/`. What is read, and how, is
-`pipeline.sources`: every path found ends as articles or rejects rows.
+`pipeline.sources`: every path found ends as articles or rejects rows. The run
+(`pipeline.run.IngestRun`, owned by the item pipeline) reaches the spider through the `run_opened`
+signal, before `start()`: the spider shows it every text dump before the first document is extracted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import sys
-import time
 from pathlib import Path
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import CloseSpider
 
-from pipeline.pipelines import get_run
-from pipeline.sources import SourceOptions, items_for, iterate_in_thread, load_config, resolve_root
+from pipeline.config import ConfigError
+from pipeline.errors import mark_failed
+from pipeline.progress import Progress
+from pipeline.signals import run_opened
+from pipeline.sources import InputNotFound, SourceOptions, items_for, iterate_in_thread, load_config, resolve_root
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "seeds"
-PROGRESS_LOG_EVERY_S = 10.0
 
 
 class FilesSpider(scrapy.Spider):
     name = "files"
 
-    def __init__(self, path: str | None = None, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.root = resolve_root(path or DEFAULT_PATH)
+    def __init__(self, path: str | None = None, **kwargs) -> None:
+        # Scrapyd and Scrapy pass their own arguments with a leading underscore (`_job`).
+        unknown = sorted(name for name in kwargs if not name.startswith("_"))
+        if unknown:
+            raise ConfigError(f"files spider: unknown argument(s) {', '.join(unknown)}; it takes -a path=FILE_OR_FOLDER")
+        super().__init__(**kwargs)
+        try:
+            self.root = resolve_root(path or DEFAULT_PATH)
+        except InputNotFound as exc:
+            raise ConfigError(str(exc)) from None
+        self.run = None
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -42,22 +53,28 @@ class FilesSpider(scrapy.Spider):
             parallel_inputs=settings.getint("FILES_PARALLEL_INPUTS"),
             config=load_config(),
         )
-        spider.in_flight = asyncio.Semaphore(crawler.settings.getint("MAX_ITEMS_IN_FLIGHT"))
+        spider.in_flight = asyncio.Semaphore(settings.getint("MAX_ITEMS_IN_FLIGHT"))
+        crawler.signals.connect(spider.run_opened, signal=run_opened)
         for signal in (signals.item_scraped, signals.item_dropped, signals.item_error):
             crawler.signals.connect(spider.item_finished, signal=signal)
         return spider
 
+    def run_opened(self, run) -> None:
+        self.run = run
+
     async def start(self):
-        run = get_run(self.crawler)
-        if not run.is_open:
-            return  # the lake is unreachable; the pipeline is closing the crawl with the reason
-        self.progress = Progress()
+        self.progress = Progress(unit="item")
         self.all_done = asyncio.Event()
-        items = items_for(self.root, self.options, self.crawler.stats.inc_value, observe_text=run.templates.observe)
+        # Without the ingest pipeline (a bare spider) there are no templates to learn.
+        observe = self.run.templates.observe if self.run is not None else None
+        items = items_for(self.root, self.options, self.crawler.stats.inc_value, observe_text=observe)
         async for item in iterate_in_thread(items):  # read in a thread: the reactor stays free
             await self.in_flight.acquire()  # backpressure: bounded items between disk and lake
             self.progress.sent += 1
             yield item
+        if not self.progress.sent:
+            mark_failed(self.crawler.stats, f"nothing to ingest under {self.root} (no input file)")
+            raise CloseSpider("no_inputs")
         self.progress.all_sent()
         if self.progress.finished:
             self.all_done.set()
@@ -74,42 +91,3 @@ class FilesSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         if hasattr(self, "progress"):
             self.progress.close()
-
-
-class Progress:
-    """A progress bar on a terminal, periodic log lines otherwise; the total is known once every item is sent."""
-
-    def __init__(self) -> None:
-        self.sent = self.done = 0
-        self.total: int | None = None
-        self.started = self.last_log = time.monotonic()
-        self.bar = None
-        if sys.stderr.isatty():
-            from tqdm import tqdm
-
-            self.bar = tqdm(unit="item", desc="files")
-
-    @property
-    def finished(self) -> bool:
-        return self.done == self.total
-
-    def all_sent(self) -> None:
-        self.total = self.sent
-        if self.bar is not None:
-            self.bar.total = self.total
-            self.bar.refresh()
-
-    def advance(self) -> None:
-        self.done += 1
-        if self.bar is not None:
-            self.bar.update(1)
-            return
-        now = time.monotonic()
-        if now - self.last_log >= PROGRESS_LOG_EVERY_S or self.finished:
-            self.last_log = now
-            rate = self.done / max(now - self.started, 1e-9)
-            logger.info("files: %d item(s) done of %s read so far, %.1f items/s", self.done, self.sent, rate)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()

@@ -37,6 +37,7 @@ from pipeline.crawl.settings import apply_web_settings
 from pipeline.crawl.source import SourceConfig, load_source, source_from_arguments
 from pipeline.crawl.variants import Variants
 from pipeline.items import Article
+from pipeline.signals import run_opened
 
 logger = logging.getLogger(__name__)
 
@@ -85,13 +86,17 @@ class NewsSpider(scrapy.Spider):
         agent = settings.get("USER_AGENT") or ""
         if not agent or agent.startswith(DEFAULT_SCRAPY_AGENT):
             raise ConfigError("set USER_AGENT to a real agent naming the crawler and a contact URL")
-        spider.seen = open_seen_store(spider.source.name, settings.get("LAKE_URI"), settings.get("REDIS_URL"))
-        if settings.get("SCHEDULER_BACKEND") == "redis" and not isinstance(spider.seen, RedisSeenStore):
-            raise ConfigError("SCHEDULER_BACKEND=redis shares the crawl between processes: the seen-URL store must be "
-                              "shared too (set DEDUP_BACKEND=redis and REDIS_URL)")
-        spider.variants = Variants(spider.seen, spider._stored_this_run, spider.policy)
+        crawler.signals.connect(spider.on_run_opened, signal=run_opened)
         crawler.signals.connect(spider.on_spider_closed, signal=signals.spider_closed)
         return spider
+
+    def on_run_opened(self, run) -> None:
+        # The run's store and dedup backend: LAKE_URI is read once, for the run, and one store serves both.
+        self.seen = open_seen_store(self.source.name, run.store, run.options.dedup.backend, run.options.dedup.redis_url)
+        if self.settings.get("SCHEDULER_BACKEND") == "redis" and not isinstance(self.seen, RedisSeenStore):
+            raise ConfigError("SCHEDULER_BACKEND=redis shares the crawl between processes: the seen-URL store must be "
+                              "shared too (set DEDUP_BACKEND=redis and REDIS_URL)")
+        self.variants = Variants(self.seen, self._stored_this_run, self.policy)
 
     # --- entry points, re-read every run -------------------------------------------------------
 

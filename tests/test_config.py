@@ -30,6 +30,7 @@ def test_crawl_with_a_misspelt_config_key_exits_non_zero_and_says_which(tmp_path
         fh.write("near_treshold: 0.9\n")
     result = run_crawl("files", tmp_path / "lake", f"path={SEEDS}", env={"NEWSDEDUP_CONFIG_DIR": str(configs)})
     assert result.returncode == 1
-    assert "run failed: newsdedup configuration error" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("newsdedup: configuration error: ")
     assert "near_treshold" in result.stderr.splitlines()[-1]
+    assert "Traceback" not in result.stderr
     assert not (tmp_path / "lake" / "articles").exists()

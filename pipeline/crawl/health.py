@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 
 from pipeline.config import ConfigError
+from pipeline.errors import FAILURE_STAT as FAILURE_KEY
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -21,8 +22,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
-
-FAILURE_KEY = "newsdedup/failure"
 
 
 def health_failure(pages: int, errors: int, max_error_rate: float) -> str | None:

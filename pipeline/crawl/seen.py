@@ -20,7 +20,7 @@ import re
 from abc import ABC, abstractmethod
 from typing import Any
 
-from pipeline.lake.store import Store, open_store
+from pipeline.lake.store import Store
 
 logger = logging.getLogger(__name__)
 
@@ -151,8 +151,8 @@ class RedisSeenStore(SeenStore):
         return int(self.client.hlen(self.key))
 
 
-def open_seen_store(source: str, lake_uri: str, redis_url: str | None = None) -> SeenStore:
-    """Redis when `redis_url` is given, else the lake's `_state/` folder."""
-    if redis_url:
+def open_seen_store(source: str, store: Store, backend: str, redis_url: str | None = None) -> SeenStore:
+    """Next to the dedup state: Redis for the `redis` backend, else the lake's `_state/` folder in `store`."""
+    if backend == "redis":
         return RedisSeenStore(redis_url, source)
-    return LakeSeenStore(open_store(lake_uri), source)
+    return LakeSeenStore(store, source)

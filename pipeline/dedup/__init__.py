@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from pipeline.dedup.config import DedupConfig, load_config
+from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.links import EXACT, NEAR, STORY, Assignment, Deduplicator, Link, RunDecision
 from pipeline.dedup.signatures import DocSignature, compute_signature, content_hash, make_doc_id
 from pipeline.dedup.storage import IndexStorage, open_index
 
 __all__ = [
     "EXACT", "NEAR", "STORY", "Assignment", "DedupConfig", "Deduplicator", "DocSignature", "IndexStorage", "Link",
-    "RunDecision", "compute_signature", "content_hash", "load_config", "make_doc_id", "open_index",
+    "RunDecision", "compute_signature", "content_hash", "make_doc_id", "open_index",
 ]  # fmt: skip

@@ -1,12 +1,11 @@
-"""`DedupConfig`: every parameter of the dedup engine, loaded from `configs/dedup.yaml`."""
+"""`DedupConfig`: every parameter of the dedup engine (YAML and settings are merged by `pipeline.options`)."""
 
 from __future__ import annotations
 
 import logging
-import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-from pipeline.config import ConfigError, load_section
+from pipeline.config import ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +18,7 @@ class DedupConfig:
 
     # index backend: "lake" keeps state under `<lake>/<state_prefix>/`; "redis" shares it between processes
     backend: str = "lake"
-    redis_url: str | None = None  # env REDIS_URL overrides
+    redis_url: str | None = None  # setting (or env) REDIS_URL overrides
     redis_prefix: str = "newsdedup:dedup"
     state_prefix: str = "_state/dedup"
 
@@ -80,11 +79,3 @@ class DedupConfig:
     def near_rows(self) -> int:
         return self.num_perm // self.near_bands
 
-
-def load_config(filename: str = "dedup.yaml") -> DedupConfig:
-    """The configured `DedupConfig`; env `REDIS_URL` overrides `redis_url`."""
-    config = load_section(DedupConfig, filename)
-    env_url = os.environ.get("REDIS_URL")
-    if env_url:
-        config = replace(config, redis_url=env_url)
-    return config

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from pipeline.errors import Rejected
 from pipeline.extract.config import ExtractConfig
-from pipeline.extract.decode import decode_bytes, sniff_declared
+from pipeline.extract.decode import decode_bytes, decode_text, sniff_declared
 from pipeline.extract.html import clean_author, clean_text, html_to_text, page_metadata, parse_date, trafilatura_body
 from pipeline.text.language import detect_language
 from pipeline.text.normalize import tokenize
@@ -32,7 +32,6 @@ __all__ = [
     "extract_article",
     "extract_html",
     "extract_text",
-    "load_config",
 ]
 
 
@@ -46,13 +45,7 @@ class Extracted:
     published_at: datetime | None  # UTC-aware
     language: str | None  # ISO 639-1
     extraction: str  # "html" or "text"
-
-
-def load_config() -> ExtractConfig:
-    """`ExtractConfig` from `configs/extract.yaml` (unknown keys are errors)."""
-    from pipeline.config import load_section
-
-    return load_section(ExtractConfig, "extract.yaml")
+    replaced_bytes: int = 0  # invalid UTF-8 bytes the decoder replaced with U+FFFD
 
 
 def _body_language(text: str, config: ExtractConfig) -> str | None:
@@ -111,10 +104,13 @@ def extract_article(raw: bytes, content_kind: str, *, url: str | None = None, so
         raise Rejected("extract", "unknown_kind", f"content_kind must be 'html' or 'text', got {content_kind!r}")
     try:
         declared = http_encoding or (sniff_declared(raw) if content_kind == "html" else None)
-        decoded = decode_bytes(raw, declared, max_control_ratio=config.max_control_ratio)
+        decoded = decode_text(raw, declared, max_control_ratio=config.max_control_ratio)
         if content_kind == "html":
-            return extract_html(decoded, url=url, config=config)
-        return extract_text(decoded, source=source, templates=templates, config=config)
+            found = extract_html(decoded.text, url=url, config=config)
+        else:
+            found = extract_text(decoded.text, source=source, templates=templates, config=config)
+        found.replaced_bytes = decoded.replaced_bytes
+        return found
     except Rejected:
         raise
     except RecursionError as exc:  # pathological nesting in lxml/trafilatura

@@ -48,6 +48,7 @@ REJECTS = pa.schema(
         pa.field("reason", pa.string(), nullable=False),
         pa.field("detail", pa.string()),
         pa.field("run_id", pa.string(), nullable=False),
+        pa.field("retryable", pa.bool_()),  # may succeed later; superseded by a later article (docs/reliability.md)
     ]
 )
 

@@ -266,17 +266,13 @@ class LocalStore(Store):
 def open_store(uri: str, config: LakeConfig | None = None) -> Store:
     """A store for a lake URI: ``s3://bucket/prefix`` or a local path (``file://`` accepted).
 
-    S3 transfer settings come from `config`, by default `configs/lake.yaml`.
+    S3 transfer settings come from `config` (the caller's, see `pipeline.options`), else the defaults.
     """
     if uri.startswith("s3://"):
+        from pipeline.lake.config import LakeConfig
         from pipeline.lake.s3 import S3Store
 
-        if config is None:
-            from pipeline.config import load_section
-            from pipeline.lake.config import LakeConfig
-
-            config = load_section(LakeConfig, "lake.yaml")
-        return S3Store.from_uri(uri, config)
+        return S3Store.from_uri(uri, config or LakeConfig())
     if uri.startswith("file://"):
         uri = uri[len("file://") :]
     return LocalStore(uri)

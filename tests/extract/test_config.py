@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from pipeline.config import ConfigError, load_section
-from pipeline.extract import ExtractConfig, load_config
+from pipeline.extract import ExtractConfig
+from pipeline.options import configured
 
 
 def test_packaged_config_loads():
-    assert isinstance(load_config(), ExtractConfig)
+    assert isinstance(configured(ExtractConfig), ExtractConfig)
 
 
 def test_unknown_key_is_an_error(tmp_path):

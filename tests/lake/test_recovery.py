@@ -42,16 +42,19 @@ def writer(store, tmp_path: Path, run_id: str, spool: str = "spool") -> LakeWrit
 def ingest(w: LakeWriter, dedup: Deduplicator, rows: list[dict], *, commit=None) -> dict:
     """What `IngestRun` does with these rows: sign, add, land, decide, close; `commit` replaces the index commit."""
     for row in rows:
-        dedup.add(row["doc_id"], row["url"], compute_signature(row["text"], row["language"], dedup.config))
+        signature = compute_signature(
+            row["text"], row["language"], dedup.config, title=row["title"], published_at=row["published_at"]
+        )
+        dedup.add(row["doc_id"], row["url"], signature)
         w.add_article(row)
     outcome = dedup.finish_run()
     for x in outcome.links:
         w.add_link(
             {"doc_id": x.doc_id, "other_doc_id": x.other_doc_id, "kind": x.kind, "similarity": x.similarity}
-            | {"run_id": w.run_id}
+            | {"method": x.method, "run_id": w.run_id}
         )
     assignments = {d: (a.near_dup_of, a.story_id) for d, a in outcome.assignments.items()}
-    return w.close(assignments, settings={}, before_manifest=commit or dedup.commit)
+    return w.close(assignments, settings={}, before_manifest=(lambda: commit(outcome)) if commit else lambda: dedup.commit(outcome))
 
 
 def lake_dedup(store) -> Deduplicator:
@@ -62,7 +65,7 @@ def table(lake: Path | str, name: str):
     return ds.dataset(Path(lake) / name, format="parquet", partitioning=hive_partitioning()).to_table()
 
 
-def failing_commit():
+def failing_commit(decision):
     raise ConnectionError("the store went away")
 
 
@@ -92,8 +95,8 @@ def test_a_run_killed_after_its_commit_is_published_without_committing_again(tmp
     dedup = lake_dedup(store)
     rows = [article(i, "r1", text=body(i)) for i in range(3)]
 
-    def commit_then_die():
-        dedup.commit()
+    def commit_then_die(decision):
+        dedup.commit(decision)
         raise ConnectionError("killed between the commit and the manifest")
 
     with pytest.raises(LakeUnavailable):

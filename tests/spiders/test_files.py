@@ -176,7 +176,7 @@ def test_a_run_killed_mid_shard_is_resumed_by_a_rerun_without_duplicates(tmp_pat
     crawl = subprocess.Popen(command, cwd=REPO, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     scraped = 0
     for line in crawl.stderr:
-        scraped += "Scraped from" in line
+        scraped += "Scraped " in line
         if scraped == 10:
             os.kill(crawl.pid, signal.SIGKILL)  # mid-shard: 10 of 60 pages through the pipeline
             break
