@@ -34,11 +34,17 @@ demo: install
 test: install servers
 	$(BIN)/python -m pytest
 
+# datatrove's WARC reader (the side-by-side baseline of bench/warc.py) needs libmagic from Debian.
 bench: install
+	@dpkg -s libmagic1 >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmagic1 >/dev/null; \
+	  else echo "libmagic1 missing: run 'sudo apt-get install libmagic1' (bench/warc.py's datatrove baseline needs it)"; fi; }
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/warc.py
+	$(BIN)/python bench/report.py
 
 # Retrains the text mode's block classifier and headline ranker on train sites (reads ../shared/datasets),
 # single-threaded with a fixed seed: the same data gives the same model files.

@@ -107,7 +107,8 @@ def test_store_killed_mid_run_fails_the_crawl_and_the_next_run_lands_every_row_o
     (failed_run,) = [p.name for p in spool.iterdir()]
     assert (spool / failed_run / "state.json").exists()
 
-    env = {**os.environ, **seaweedfs.env(), "NEWSDEDUP_CONFIG_DIR": str(configs)}
+    # The rerun with the retries as shipped: a store that has just restarted answers 500 for a moment.
+    env = {**os.environ, **seaweedfs.env()}
     code, err = finish(crawl(lake, spool, env))
     assert code == 0, err[-3000:]
     assert list(spool.iterdir()) == []

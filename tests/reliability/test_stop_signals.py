@@ -84,7 +84,7 @@ def test_a_second_signal_exits_at_once_and_the_next_run_brings_everything(tmp_pa
         lake, spool = tmp_path / f"lake{trial}", tmp_path / f"spool{trial}"
         crawl = start_crawl(tmp_path / "in", lake, spool, tmp_path / f"forced{trial}.log")
         try:
-            assert crawl.wait_for("input file(s) under"), crawl.output()[-3000:]
+            assert crawl.wait_for("path(s) that cannot be read under"), crawl.output()[-3000:]
             time.sleep(rng.uniform(0.0, 2.0))
             crawl.signal(signal.SIGINT, group=True)
             time.sleep(rng.uniform(0.2, 1.0))

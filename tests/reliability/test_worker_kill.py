@@ -27,7 +27,7 @@ def test_workers_killed_at_random_then_a_rerun_loses_and_doubles_nothing(tmp_pat
         crawl = start_crawl(tmp_path / "in", lake, spool, tmp_path / f"killed{trial}.log",
                             settings={"STATS_FILE": stats})
         try:
-            assert crawl.wait_for("input file(s) under"), crawl.output()[-3000:]
+            assert crawl.wait_for("path(s) that cannot be read under"), crawl.output()[-3000:]
             for _ in range(3):
                 pids = busy_workers(crawl)
                 time.sleep(rng.uniform(0.1, 1.0))

@@ -3,6 +3,8 @@ followed, when a listed page is an article, and how a variant's canonical link i
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from scrapy.http import HtmlResponse, Request, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
@@ -10,6 +12,8 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from pipeline.items import Article
+from pipeline.lake.store import open_store
+from pipeline.options import run_options
 from spiders.news import NewsSpider
 
 SITE = "http://news.example"
@@ -23,8 +27,13 @@ LONG_TEXT = "<p>" + "The delegates met again on Friday to discuss the summit age
 
 @pytest.fixture
 def spider(tmp_path):
-    crawler = get_crawler(NewsSpider, settings_dict={"LAKE_URI": str(tmp_path), "USER_AGENT": "test/1 (+http://t.example)"})
-    return NewsSpider.from_crawler(crawler, start_urls=f"{SITE}/", feed_urls=f"{SITE}/rss.xml")
+    settings = {"LAKE_URI": str(tmp_path), "USER_AGENT": "test/1 (+http://t.example)"}
+    crawler = get_crawler(NewsSpider, settings_dict=settings)
+    spider = NewsSpider.from_crawler(crawler, start_urls=f"{SITE}/", feed_urls=f"{SITE}/rss.xml")
+    # What the ingest pipeline sends once its run is open: the run's options and its store.
+    options = run_options(settings)
+    spider.on_run_opened(SimpleNamespace(options=options, store=open_store(options.lake_uri, options.lake)))
+    return spider
 
 
 def page(url: str, body: str = "", head: str = "", status: int = 200, request: Request | None = None, **meta) -> HtmlResponse:
