@@ -31,8 +31,9 @@ demo: install
 	$(BIN)/scrapy crawl files -s LAKE_URI=$(LAKE) -s LOG_LEVEL=WARNING
 	$(BIN)/newsdedup summary --lake $(LAKE)
 
+# Two workers, one test module each at a time (module fixtures such as a crawled lake stay in one worker).
 test: install servers
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 # datatrove's WARC reader (the side-by-side baseline of bench/warc.py) needs libmagic from Debian.
 bench: install

@@ -15,7 +15,7 @@ DOC = REPO / "docs" / "reliability.md"
 
 def documented_query() -> str:
     text = DOC.read_text(encoding="utf-8")
-    return re.search(r'<a id="current-rejects"></a>\s*```sql\n(.*?)```', text, re.S).group(1)
+    return re.search(r'<a id="current-rejects"></a>\s*```sql analyst\n(.*?)```', text, re.S).group(1)
 
 
 def write_run(lake, spool, run_id: str, *, articles=(), rejects=()) -> None:
