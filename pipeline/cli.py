@@ -1,8 +1,9 @@
-"""The `newsdedup` command: look into a lake (`summary`, `report`) and maintain it (`compact`).
+"""The `newsdedup` command: look into a lake (`summary`, `report`) and maintain it (`compact`, `reindex`).
 
     newsdedup summary --lake ./lake                      # short overview; --articles, --format json
     newsdedup report --lake s3://bucket/news --out report.html
     newsdedup compact --lake s3://bucket/news --dataset articles --partition ingest_date=2024-05-01
+    newsdedup reindex --lake s3://bucket/news            # rebuild the dedup index from the articles
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 
-from pipeline.config import ConfigError, load_section
+from pipeline.config import ConfigError
 from pipeline.lake.compact import compact_partition
 from pipeline.lake.config import LakeConfig
+from pipeline.options import configured, run_options
 from pipeline.lake.schema import PARTITION_KEY, SCHEMAS
 from pipeline.lake.store import LakeUnavailable, open_store
 
@@ -50,6 +52,13 @@ def parser() -> argparse.ArgumentParser:
     compact.add_argument("--lake", required=True, help=lake_help)
     compact.add_argument("--dataset", required=True, choices=sorted(SCHEMAS))
     compact.add_argument("--partition", required=True, help=f"{PARTITION_KEY}=YYYY-MM-DD")
+    reindex = commands.add_parser(
+        "reindex", help="rebuild the dedup index from the lake's articles (after an upgrade or a lost index)"
+    )
+    reindex.add_argument("--lake", required=True, help=lake_help)
+    reindex.add_argument(
+        "--backend", choices=("lake", "redis"), help="the index to rebuild (default: configs/dedup.yaml's backend)"
+    )
     return root
 
 
@@ -67,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.out}: {os.path.getsize(args.out) / 1024:,.0f} KiB, {data['overview']['articles']:,} articles, "
               f"{len(data['runs'])} run(s){f', {alerts} drift alert(s)' if alerts else ''}")
         return 0
-    config = load_section(LakeConfig, "lake.yaml")
+    if args.command == "reindex":
+        return rebuild_index(args.lake, args.backend)
+    config = configured(LakeConfig)
     manifest = compact_partition(open_store(args.lake, config), args.dataset, args.partition, config)
     if manifest is None:
         print(f"{args.dataset}/{args.partition}: nothing to compact")
@@ -76,6 +87,20 @@ def run(args: argparse.Namespace) -> int:
             f"{args.dataset}/{args.partition}: {len(manifest['replaces'])} file(s) -> {len(manifest['files'])}, "
             f"{manifest['rows'][args.dataset]} rows unchanged (manifest _runs/{manifest['run_id']}.json)"
         )
+    return 0
+
+
+def rebuild_index(lake: str, backend: str | None) -> int:
+    from pipeline.reindex import reindex
+
+    # The same options a crawl with only these settings would have (YAML layers, env REDIS_URL).
+    options = run_options({"LAKE_URI": lake, "DEDUP_BACKEND": backend, "REDIS_URL": os.environ.get("REDIS_URL")})
+    done = reindex(open_store(lake, options.lake), lake, options)
+    print(
+        f"dedup index ({options.dedup.backend}) rebuilt from {lake}: {done.documents:,} document(s) of {done.runs} run(s) "
+        f"in {done.seconds:.1f} s; {done.changed:,} would be clustered differently today (their rows are unchanged)"
+        + (f"; {done.unsigned:,} row(s) could not be signed and are not indexed" if done.unsigned else "")
+    )
     return 0
 
 

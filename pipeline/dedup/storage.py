@@ -49,7 +49,8 @@ def signature_params(config: DedupConfig) -> dict:
 def params_mismatch(where: str, stored, wanted: dict, knob: str) -> ConfigError:
     return ConfigError(
         f"dedup state in {where} was built with {stored}, the config asks for {wanted}; "
-        f"restore those dedup settings or point {knob} at a new location"
+        f"restore those dedup settings, point {knob} at a new location, or rebuild the index from the lake's "
+        "articles with `newsdedup reindex --lake URI` (docs/dedup.md)"
     )
 
 
