@@ -102,3 +102,16 @@ def layered_values(cls: type, filename: str) -> dict[str, Any]:
             check_keys(cls, data, str(path))
             values.update(data)
     return values
+
+
+def layered_sections(filename: str) -> dict[str, dict[str, Any]]:
+    """Like `layered_values` for a file of sections (`section: {key: value}`): merged section by section, key by key."""
+    sections: dict[str, dict[str, Any]] = {}
+    for directory in config_dirs():
+        path = directory / filename
+        if path.exists():
+            for name, keys in read_yaml(path).items():
+                if keys is not None and not isinstance(keys, dict):
+                    raise ConfigError(f"{path}: section {name!r} must be a mapping of keys, got {type(keys).__name__}")
+                sections.setdefault(name, {}).update(keys or {})
+    return sections

@@ -23,10 +23,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
-from pipeline.config import ConfigError, build, layered_values
+from pipeline.config import ConfigError, build, layered_sections, layered_values
 from pipeline.dedup import DedupConfig
 from pipeline.extract import ExtractConfig
 from pipeline.lake import LakeConfig
+from pipeline.sources.config import FILENAME as SOURCES_FILE, SourcesConfig, sources_config
 
 T = TypeVar("T")
 
@@ -158,6 +159,11 @@ def configured(cls: type[T], settings: SettingsLike | None = None) -> T:
     names = {alias: key for alias, (owner, key) in ALIASES.items() if owner is cls} | section_setting_names(cls)
     values.update(_overrides(settings, names, _defaults(cls)))
     return build(cls, values, where=f"{filename} with settings")
+
+
+def configured_sources() -> SourcesConfig:
+    """The file sources' configuration: `sources.yaml` of every config layer, section by section, key by key."""
+    return sources_config(layered_sections(SOURCES_FILE), where=f"{SOURCES_FILE} (packaged configs/ and $NEWSDEDUP_CONFIG_DIR)")
 
 
 def run_options(settings: SettingsLike | None = None) -> RunOptions:

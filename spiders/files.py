@@ -21,7 +21,8 @@ from pipeline.config import ConfigError
 from pipeline.errors import mark_failed
 from pipeline.progress import Progress
 from pipeline.signals import run_opened
-from pipeline.sources import InputNotFound, SourceOptions, items_for, iterate_in_thread, load_config, resolve_root
+from pipeline.options import configured_sources
+from pipeline.sources import InputNotFound, SourceOptions, items_for, iterate_in_thread, resolve_root
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ class FilesSpider(scrapy.Spider):
             max_bytes=settings.getint("FILES_MAX_BYTES"),
             follow_symlinks=settings.getbool("FILES_FOLLOW_SYMLINKS"),
             parallel_inputs=settings.getint("FILES_PARALLEL_INPUTS"),
-            config=load_config(),
+            config=configured_sources(),
         )
         spider.in_flight = asyncio.Semaphore(settings.getint("MAX_ITEMS_IN_FLIGHT"))
         crawler.signals.connect(spider.run_opened, signal=run_opened)

@@ -6,7 +6,7 @@ any WARC writer) and article exports (`.jsonl`, `.ndjson`); each optionally gzip
 ends as an input or a reject (`listing`); every input as articles and rejects, its other contents
 counted in stats.
 
-    options = SourceOptions(max_bytes=10 << 20, config=load_config())
+    options = SourceOptions(max_bytes=10 << 20, config=configured_sources())  # pipeline.options
     for item in items_for("dumps/", options, count=lambda key, n: None):
         ...
 
@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from pipeline.items import Article, RejectRecord
-from pipeline.sources.config import SourceOptions, SourcesConfig, load_config
+from pipeline.sources.config import SourceOptions, SourcesConfig, sources_config
 from pipeline.sources.documents import document_item, text_dumps
 from pipeline.sources.inputs import Input, Listing, input_kind
 from pipeline.sources.jsonl import JsonlItems
@@ -45,7 +45,7 @@ __all__ = [
     "items_of",
     "iterate_in_thread",
     "list_inputs",
-    "load_config",
+    "sources_config",
     "resolve_root",
 ]
 

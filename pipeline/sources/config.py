@@ -1,15 +1,16 @@
-"""What the file sources need to know: JSONL field names from `configs/sources.yaml`, limits from settings.
+"""What the file sources need to know: JSONL field names and WARC page types, limits from settings.
 
-`SourcesConfig` maps the YAML (unknown keys are errors); `SourceOptions` is what a reader is given:
-the config plus the per-run limits a crawl takes from its settings (`FILES_MAX_BYTES`, ...).
+`SourcesConfig` is built from the sections of `configs/sources.yaml` (merged over the config layers by
+`pipeline.options.configured_sources`; unknown keys are errors); `SourceOptions` is what a reader is
+given: the config plus the per-run limits a crawl takes from its settings (`FILES_MAX_BYTES`, ...).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
-from pipeline.config import ConfigError, build, config_dir, read_yaml
+from pipeline.config import ConfigError, build
 
 FILENAME = "sources.yaml"
 
@@ -44,14 +45,12 @@ class SourcesConfig:
 SECTIONS = {"jsonl": JsonlFields, "warc": WarcConfig}
 
 
-def load_config(directory: str | Path | None = None) -> SourcesConfig:
-    """`SourcesConfig` from `<config dir>/sources.yaml` (absent file: defaults; unknown keys are errors)."""
-    path = Path(directory or config_dir()) / FILENAME
-    data = read_yaml(path) if path.exists() else {}
-    unknown = sorted(set(data) - set(SECTIONS))
+def sources_config(sections: dict[str, Any], where: str = FILENAME) -> SourcesConfig:
+    """`SourcesConfig` from a mapping of sections (`jsonl`, `warc`) to their keys; unknown names are errors."""
+    unknown = sorted(set(sections) - set(SECTIONS))
     if unknown:
-        raise ConfigError(f"{path}: unknown section(s) {', '.join(unknown)}; known sections are {', '.join(SECTIONS)}")
-    return SourcesConfig(**{name: build(cls, data.get(name), where=f"{path}:{name}") for name, cls in SECTIONS.items()})
+        raise ConfigError(f"{where}: unknown section(s) {', '.join(unknown)}; known sections are {', '.join(SECTIONS)}")
+    return SourcesConfig(**{name: build(cls, sections.get(name), where=f"{where}:{name}") for name, cls in SECTIONS.items()})
 
 
 @dataclass(frozen=True)

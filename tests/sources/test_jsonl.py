@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from pipeline.config import ConfigError
-from pipeline.sources import load_config
+from pipeline.options import configured_sources
 from tests.sources.warcs import page
 
 LINES = [
@@ -67,9 +67,11 @@ def test_a_line_over_the_size_limit_is_rejected_and_the_next_line_is_read(tmp_pa
     assert [(r.url, r.reason) for r in found.rejects] == [(f"{path.as_uri()}#line=1", "too_large")]
 
 
-def test_field_names_come_from_the_config(tmp_path, read):
+def test_field_names_come_from_the_config(tmp_path, read, monkeypatch):
     (tmp_path / "sources.yaml").write_text("jsonl:\n  url: link\n  html: body_html\n  source: site\n  title: null\n")
-    config = load_config(tmp_path)
+    monkeypatch.setenv("NEWSDEDUP_CONFIG_DIR", str(tmp_path))
+    config = configured_sources()
+    assert config.jsonl.text == "text" and config.warc.html_types  # what the user's file leaves out: as packaged
     path = tmp_path / "renamed.jsonl"
     write_jsonl(path, [{"link": "https://a.example/x", "body_html": page("X").decode(), "site": "Agency", "title": "no"}])
     found = read(path, config=config)
@@ -77,14 +79,15 @@ def test_field_names_come_from_the_config(tmp_path, read):
     assert (article.source, article.title) == ("Agency", None)
 
 
-def test_unknown_config_keys_are_errors(tmp_path):
+def test_unknown_config_keys_are_errors(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEWSDEDUP_CONFIG_DIR", str(tmp_path))
     (tmp_path / "sources.yaml").write_text("jsonl:\n  ulr: link\n")
     with pytest.raises(ConfigError, match="ulr"):
-        load_config(tmp_path)
+        configured_sources()
     (tmp_path / "sources.yaml").write_text("jsnol:\n  url: link\n")
     with pytest.raises(ConfigError, match="jsnol"):
-        load_config(tmp_path)
+        configured_sources()
 
 
 def test_the_packaged_config_loads():
-    assert load_config().jsonl.url == "url"
+    assert configured_sources().jsonl.url == "url"
