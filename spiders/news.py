@@ -25,7 +25,8 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from w3lib.encoding import http_content_type_encoding
 
 from pipeline.config import ConfigError
-from pipeline.crawl.canonical import canonicalize, page_canonical
+from pipeline.crawl.canonical import page_canonical
+from pipeline.urls import canonicalize
 from pipeline.crawl.detect import Verdict, classify
 from pipeline.crawl.health import FAILURE_KEY
 from pipeline.crawl.incremental import REVISION, conditional_headers, validators

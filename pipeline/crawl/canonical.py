@@ -3,35 +3,14 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
-from courlan import normalize_url
 from parsel import Selector
-from w3lib.url import canonicalize_url
 
 from pipeline.crawl.netguard import host_allowed
+from pipeline.urls import canonicalize
 
 logger = logging.getLogger(__name__)
-
-
-def canonicalize(url: str) -> str:
-    """Lower-case scheme/host, default port, sorted query without trackers (utm_*, fbclid...), no fragment.
-
-    Percent-encoding is made uniform the way Scrapy's request fingerprints see it (w3lib), so two
-    spellings of one URL (`(` and `%28`) are one URL here too: a page whose canonical link spelled its
-    own URL differently was taken for a variant, and the request for "its" canonical URL was then
-    dropped as a duplicate of itself, losing the article.
-    """
-    try:
-        normalized = normalize_url(url)
-    except ValueError:
-        # courlan refuses some malformed URLs; keep them as given rather than lose the link.
-        normalized = url
-    canonical = canonicalize_url(urldefrag(normalized)[0])
-    parts = urlsplit(canonical)
-    if parts.netloc and not parts.path:
-        canonical = parts._replace(path="/").geturl()  # what the request line sends anyway
-    return canonical
 
 
 def same_page(first: str, second: str) -> bool:

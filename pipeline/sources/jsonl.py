@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from pipeline.items import Article, RejectRecord
 from pipeline.sources.config import SourceOptions
 from pipeline.sources.inputs import Input, is_gzip_name
+from pipeline.urls import canonicalize
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +109,7 @@ class JsonlItems:
         url = data.get(fields.url)
         if not isinstance(url, str) or not url.strip():
             raise _BadLine("missing_url", f"no URL in field {fields.url!r}")
-        url = url.strip()
+        url = canonicalize(url.strip())  # as the web spider and WARC records name the page
         content, kind = self._content(data)
         if content is None:
             detail = f"neither {fields.html!r} nor {fields.text!r} holds a non-empty string"

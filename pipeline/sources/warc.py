@@ -29,6 +29,7 @@ from pipeline.sources.config import SourceOptions
 from pipeline.sources.inputs import Input
 from pipeline.sources.resync import next_record_start, record_end, records_addressable
 from pipeline.sources.warcrecord import WarcRecordFile, http_payload
+from pipeline.urls import canonicalize
 
 logger = logging.getLogger(__name__)
 
@@ -169,5 +170,7 @@ class WarcItems:
 
 
 def _target(record: WarcRecord) -> str | None:
+    """The record's page as the web spider would name it (tracking parameters and fragment dropped)."""
     uri = record.headers.get("WARC-Target-URI")
-    return uri.strip().strip("<>") if uri else None
+    uri = uri.strip().strip("<>") if uri else None
+    return canonicalize(uri) if uri else None

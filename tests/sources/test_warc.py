@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 import zlib
 from datetime import UTC, datetime
 
@@ -146,3 +147,15 @@ def test_every_cut_of_a_file_is_articles_before_the_cut_and_one_reject_at_it(tmp
         # a cut inside a gzip member's 8-byte trailer leaves the record whole: an article, not a reject
         assert len(found.articles) + len(found.rejects) == begun, cut
         assert len(found.rejects) <= 1, cut
+
+
+def test_a_page_is_named_as_the_web_spider_names_it_in_warc_and_jsonl_alike(tmp_path, read):
+    """Tracking parameters and fragments go, other parameters stay, sorted: one page, one url, one doc_id."""
+    raw = "https://News.Example.org/2025/01/story.html?utm_source=feed&b=2&a=1#comments"
+    canonical = "https://news.example.org/2025/01/story.html?a=1&b=2"
+    warc = Warc(tmp_path / "shard.warc.gz", gzip=True)
+    warc.response(raw, page("Story"))
+    warc.close()
+    (tmp_path / "export.jsonl").write_text(json.dumps({"url": raw, "html": page("Story").decode()}) + "\n")
+    assert list(read(tmp_path / "shard.warc.gz").by_url()) == [canonical]
+    assert list(read(tmp_path / "export.jsonl").by_url()) == [canonical]

@@ -17,7 +17,8 @@ from scrapy.settings import Settings
 from scrapy.utils.test import get_crawler
 
 from pipeline.config import ConfigError
-from pipeline.crawl.canonical import canonicalize, page_canonical
+from pipeline.crawl.canonical import page_canonical
+from pipeline.urls import canonicalize
 from pipeline.crawl.detect import classify
 from pipeline.crawl.feeds import FeedError, parse_feed, parse_sitemap
 from pipeline.crawl.health import health_failure
