@@ -14,16 +14,16 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 
-from pipeline.commands.crawl import FAILURE_STAT
 from pipeline.config import ConfigError
+from pipeline.errors import FAILURE_STAT, mark_failed
 from pipeline.lake.manifest import manifest_key
 from pipeline.lake.store import open_store
-from pipeline.report.drift import DriftConfig, check_run, load_drift_config
+from pipeline.options import configured
+from pipeline.pipelines import LAKE_URI_STAT, RUN_ID_STAT
+from pipeline.report.drift import DriftConfig, check_run
 
 logger = logging.getLogger(__name__)
 
-RUN_ID_STAT = "newsdedup/run_id"
-LAKE_URI_STAT = "newsdedup/lake_uri"
 
 
 class DriftCheck:
@@ -36,9 +36,9 @@ class DriftCheck:
     @classmethod
     def from_crawler(cls, crawler):
         try:
-            config = load_drift_config()
+            config = configured(DriftConfig, crawler.settings)
         except ConfigError as exc:
-            crawler.stats.set_value(FAILURE_STAT, f"newsdedup configuration error: {exc}")
+            mark_failed(crawler.stats, f"newsdedup configuration error: {exc}")
             raise
         if not config.enabled:
             raise NotConfigured("drift check switched off in drift.yaml (enabled: false)")
@@ -65,7 +65,7 @@ class DriftCheck:
             logger.error("drift check of run %s failed: %s", run_id, exc)
             self.stats.set_value("drift/error", f"{type(exc).__name__}: {exc}")
             if self.fail:
-                self.stats.set_value(FAILURE_STAT, f"drift check could not run: {exc}")
+                mark_failed(self.stats, f"drift check could not run: {exc}")
             return
         self.stats.set_value("drift/alerts", len(alerts))
         for alert in alerts:
@@ -73,4 +73,4 @@ class DriftCheck:
             self.stats.set_value(alert.stat_key, alert.message)
         if alerts and self.fail:
             sources = sorted({a.source for a in alerts})
-            self.stats.set_value(FAILURE_STAT, f"drift in {len(alerts)} figure(s) of {', '.join(sources)} (DRIFT_FAIL)")
+            mark_failed(self.stats, f"drift in {len(alerts)} figure(s) of {', '.join(sources)} (DRIFT_FAIL)")

@@ -27,6 +27,7 @@ from pipeline.config import ConfigError, build, layered_sections, layered_values
 from pipeline.dedup import DedupConfig
 from pipeline.extract import ExtractConfig
 from pipeline.lake import LakeConfig
+from pipeline.report.drift import DriftConfig
 from pipeline.sources.config import FILENAME as SOURCES_FILE, SourcesConfig, sources_config
 
 T = TypeVar("T")
@@ -36,6 +37,7 @@ SECTIONS: dict[type, tuple[str, str]] = {
     ExtractConfig: ("extract.yaml", "EXTRACT"),
     DedupConfig: ("dedup.yaml", "DEDUP"),
     LakeConfig: ("lake.yaml", "LAKE"),
+    DriftConfig: ("drift.yaml", "DRIFT"),  # DRIFT_FAIL, the run's verdict, is a setting of its own
 }
 ALIASES = {"REDIS_URL": (DedupConfig, "redis_url")}  # shared with the crawl's Redis components
 

@@ -1,4 +1,5 @@
-"""Drift: a source's figures in one run compared with its trailing runs, against limits in `configs/drift.yaml`.
+"""Drift: a source's figures in one run compared with its trailing runs, against limits in `configs/drift.yaml`
+(merged with the other config layers and `DRIFT_<KEY>` settings by `pipeline.options.configured(DriftConfig)`).
 
 A site redesign rarely fails a crawl: pages still download, but the article body moves into a wrapper
 the extractor skips, bylines vanish, or every page becomes a reject. The figures here catch that from
@@ -14,7 +15,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from pipeline.config import load_section
 
 
 @dataclass(frozen=True)
@@ -43,11 +43,6 @@ class DriftConfig:
                 raise ValueError(f"{name} must be between 0 and 1 (0 turns the rule off)")
         if self.lookback_days < 1 or self.min_pages < 0:
             raise ValueError("lookback_days must be at least 1 and min_pages at least 0")
-
-
-def load_drift_config(directory: str | None = None) -> DriftConfig:
-    """`configs/drift.yaml` (or `NEWSDEDUP_CONFIG_DIR`) as a `DriftConfig`; unknown keys are errors."""
-    return load_section(DriftConfig, "drift.yaml", directory=directory)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline.report import charts, queries
-from pipeline.report.drift import DriftConfig, find_drift, load_drift_config, run_started
+from pipeline.report.drift import DriftConfig, find_drift, run_started
 from pipeline.report.lakeview import LakeView
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,10 @@ def _languages(mix: dict[str, int]) -> str:
 
 def write_report(lake_uri: str, out: str | Path, config: DriftConfig | None = None) -> dict:
     """Write the report of the lake at `lake_uri` to `out`; returns the collected figures."""
-    config = config or load_drift_config()
+    if config is None:
+        from pipeline.options import configured
+
+        config = configured(DriftConfig)
     with LakeView(lake_uri) as lake:
         data = collect(lake.load(), config)
     out = Path(out)

@@ -8,7 +8,8 @@ import pytest
 
 from bench.report import build_lake
 from pipeline.config import ConfigError
-from pipeline.report.drift import DriftConfig, Profile, check_run, find_drift, load_drift_config
+from pipeline.options import configured
+from pipeline.report.drift import DriftConfig, Profile, check_run, find_drift
 from pipeline.report.lakeview import LakeView
 from pipeline.report.queries import profiles, runs
 
@@ -63,14 +64,16 @@ def test_runs_older_than_the_lookback_are_not_a_reference():
     assert [a.figure for a in find_drift([old, now], dataclasses.replace(one, lookback_days=400))] == ["body_length"]
 
 
-def test_config_file_unknown_keys_and_bad_values_fail(tmp_path):
-    assert load_drift_config() == DriftConfig()  # the shipped file holds the defaults
+def test_config_file_unknown_keys_and_bad_values_fail(tmp_path, monkeypatch):
+    assert configured(DriftConfig) == DriftConfig()  # the shipped file holds the defaults
+    assert configured(DriftConfig, {"DRIFT_TRAILING_RUNS": "7"}).trailing_runs == 7  # a setting overrides
+    monkeypatch.setenv("NEWSDEDUP_CONFIG_DIR", str(tmp_path))
     (tmp_path / "drift.yaml").write_text("trailing_runs: 3\nbody_ratio: 0.5\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="unknown key.*body_ratio"):
-        load_drift_config(str(tmp_path))
+        configured(DriftConfig)
     (tmp_path / "drift.yaml").write_text("title_fill_drop: 25\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="between 0 and 1"):
-        load_drift_config(str(tmp_path))
+        configured(DriftConfig)
     with pytest.raises(dataclasses.FrozenInstanceError):
         DriftConfig().trailing_runs = 2  # type: ignore[misc]
 
@@ -87,7 +90,7 @@ def test_no_false_alert_over_steady_runs(steady_lake):
     with LakeView(str(steady_lake)) as lake:
         found = profiles(lake.load())
     assert len({p.run_id for p in found if p.run_id}) == 12
-    assert find_drift(found, load_drift_config()) == []
+    assert find_drift(found, configured(DriftConfig)) == []
 
 
 def test_check_of_one_run_reads_its_sources_and_judges_a_silent_one(steady_lake):
