@@ -41,7 +41,9 @@ from pipeline.extract.features import FEATURE_NAMES, block_features  # noqa: E40
 from pipeline.extract.headline import HEADLINE_FEATURES, headline_candidates, headline_features  # noqa: E402
 from pipeline.extract.model import MODEL_FILES, MODEL_VERSION, TreeModel  # noqa: E402
 from pipeline.extract.region import RegionRule, best_region, body_lines  # noqa: E402
-from pipeline.text.language import detect_language, stopwords  # noqa: E402
+from pipeline.extract.config import ExtractConfig  # noqa: E402
+from pipeline.extract.text import dump_language  # noqa: E402
+from pipeline.text.language import stopwords  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +60,17 @@ GRID = {"threshold": (0.4, 0.5, 0.6, 0.7), "exponent": (0.5, 1.0, 1.5), "keep": 
         "relative": (0.4, 0.5, 0.6), "extend": (False, True), "cut_at_cue": (False, True)}
 
 
+def language(dump: str) -> str | None:
+    """The dump's language as the text mode finds it."""
+    return dump_language(dump, ExtractConfig())
+
+
 Rows = tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]  # features, labels, weights, line texts
 
 
 def dump_rows(dump: str, template_keys: frozenset[str], reference: str, labels: list[bool] | None = None) -> Rows:
     """Rows of one dump: labels from the reference body, or given (an augmented page)."""
-    blocks = split_blocks(dump, stopwords(detect_language(dump)))
+    blocks = split_blocks(dump, stopwords(language(dump)))
     x = block_features(blocks, template_keys)
     y = np.array(labels if labels is not None else body_key_mask([b.key for b in blocks], reference), dtype=np.float64)
     words = np.array([1 + b.words for b in blocks], dtype=np.float64)
@@ -73,7 +80,7 @@ def dump_rows(dump: str, template_keys: frozenset[str], reference: str, labels: 
 def augmented_rows(page: Page, rows: Rows, template_keys: frozenset[str], pool: list[str]) -> Rows | None:
     """The page with one boilerplate block inserted near its article (bench/augment.py), seeded by its name."""
     rng = random.Random(f"{SEED}:{page.corpus}:{page.name}")
-    found = augmented(rows[3], [bool(v) for v in rows[1]], detect_language(page.dump), pool, rng)
+    found = augmented(rows[3], [bool(v) for v in rows[1]], language(page.dump), pool, rng)
     if found is None:
         return None
     lines, labels = found
@@ -92,7 +99,7 @@ def train(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, names=FEATU
 def headline_rows(page: Page, probs: np.ndarray, features: np.ndarray,
                   rule: RegionRule) -> tuple[np.ndarray, np.ndarray] | None:
     """Headline candidates of a page around the region its (out-of-fold) probabilities give, with labels."""
-    stops = stopwords(detect_language(page.dump))
+    stops = stopwords(language(page.dump))
     blocks = split_blocks(page.dump, stops)
     region = best_region(probs, features, rule)
     if region is None or not page.title:
