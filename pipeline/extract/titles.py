@@ -73,11 +73,25 @@ def _site_words(sitename: str | None, url: str | None, tag_title: str | None, me
     return words
 
 
+# Elements inside an <h1> that are not the headline: a subtitle in <small>, a byline or date block.
+_NOT_HEADLINE = frozenset(("small", "h2", "h3", "h4", "h5", "h6", "time", "address", "script", "style", "button"))
+
+
+def _heading_text(element) -> str:
+    """The text of a heading without the subtitle, byline or date printed inside it."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _NOT_HEADLINE:
+            parts.append(_heading_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def headings(tree) -> list[str]:
     """The texts of the page's first <h1> elements, whitespace collapsed."""
     out = []
     for element in tree.iter("h1"):
-        text = " ".join(element.text_content().split())
+        text = " ".join(_heading_text(element).split())
         if text:
             out.append(text)
         if len(out) == 3:
