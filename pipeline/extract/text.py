@@ -18,7 +18,7 @@ from pipeline.extract.config import ExtractConfig
 from pipeline.extract.features import block_features
 from pipeline.extract.headline import pick_headline
 from pipeline.extract.meta import find_author, find_date
-from pipeline.extract.model import shipped_model
+from pipeline.extract.model import TreeModel, shipped_model
 from pipeline.extract.region import RegionRule, best_region, keep_cutoff
 from pipeline.text.language import detect_language, stopwords
 
@@ -74,14 +74,16 @@ def dump_language(dump: str, config: ExtractConfig) -> str | None:
     return detect_language(sample, config.language_min_chars, sample_chars=_SAMPLE_CHARS)
 
 
-def extract_dump(dump: str, config: ExtractConfig, template_keys: frozenset[str] = frozenset()) -> TextResult:
-    """Title, body paragraphs, author, date and language of one page text dump."""
+def extract_dump(dump: str, config: ExtractConfig, template_keys: frozenset[str] = frozenset(),
+                 blocks_model: TreeModel | None = None) -> TextResult:
+    """Title, body paragraphs, author, date and language of one page text dump (with the shipped block
+    model unless another is given: the training's out-of-fold evaluation passes its fold's)."""
     language = dump_language(dump, config)
     stops = stopwords(language)
     blocks = split_blocks(dump, stops)
     for block in blocks:
         block.template = block.key in template_keys
-    blocks_model = shipped_model("blocks")
+    blocks_model = blocks_model or shipped_model("blocks")
     features = block_features(blocks, template_keys)
     probs = blocks_model.predict(features)
     rule = RegionRule.from_info(blocks_model.info)
