@@ -49,3 +49,22 @@ def test_site_name_suffix_is_stripped_and_the_h1_wording_wins():
         "Harbour wall to be rebuilt before winter | Harbour Gazette",
     )
     assert extract_html(html).title == "Harbour wall will be rebuilt before the winter"
+
+
+def test_the_only_h1_wins_over_a_title_written_for_search():
+    html = page(
+        "<h1>Why the harbour wall could not wait another winter</h1>",
+        "Harbour wall repair 2024: costs, dates and ferry changes",
+        "Harbour wall repair 2024: costs, dates and ferry changes | Harbour Gazette",
+    )
+    assert extract_html(html).title == "Why the harbour wall could not wait another winter"
+
+
+def test_an_h1_banner_around_the_headline_is_not_the_title():
+    html = page(
+        "<h1>Evening news: Harbour wall to be rebuilt before winter | Video of the programme broadcast on "
+        "12.03.2024 at 19:00 (repeated 13.03.2024)</h1>",
+        "Harbour wall to be rebuilt before winter",
+        "Harbour wall to be rebuilt before winter | Video | Harbour Gazette",
+    )
+    assert extract_html(html).title == "Harbour wall to be rebuilt before winter"
