@@ -91,16 +91,30 @@ def _serve(tree: str) -> None:
         print(json.dumps({"key": row["key"], **out}), flush=True)
 
 
+def _default_configs() -> tuple:
+    """The extract and dedup configs a run of the imported checkout uses by default (each checkout has its
+    own way to load them: `load_config()` before the run options, `pipeline.options.configured` since)."""
+    from pipeline.dedup.config import DedupConfig
+    from pipeline.extract.config import ExtractConfig
+
+    try:
+        from pipeline.options import configured
+    except ImportError:
+        from pipeline.dedup import load_config as dedup_config
+        from pipeline.extract import load_config as extract_config
+
+        return extract_config(), dedup_config()
+    return configured(ExtractConfig), configured(DedupConfig)
+
+
 def _measure(tree: str, kind: str, folder: str) -> None:
     """Subprocess side: CPU ms per document of `tree`'s worker code on every file of `folder`, as one JSON line."""
     _import_from(Path(tree).resolve())
-    from pipeline.dedup import load_config as dedup_config
     from pipeline.errors import Rejected
     from pipeline.extract import extract_article
-    from pipeline.extract import load_config as extract_config
     from pipeline.workers import _init_worker, _worker_state, process_document
 
-    _init_worker(extract_config(), dedup_config(), None)  # loads models and tables, as a worker's warm-up does
+    _init_worker(*_default_configs(), None)  # loads models and tables, as a worker's warm-up does
     raws = [path.read_bytes() for path in sorted(Path(folder).iterdir())]
 
     def cpu_ms(call) -> float:
