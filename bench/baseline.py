@@ -7,7 +7,8 @@ input, so a rerun costs nothing once the baseline has seen a page.
 `cpu` compares the CPU time a worker spends per document (`pipeline.workers.process_document` after
 `_init_worker`: decode, extract, language, signature; and `extract_article` alone), this checkout against
 the baseline commit, each in its own fresh process, runs alternating so that the load of a shared
-machine drifts onto both; it prints every run and the medians.
+machine drifts onto both; it prints every run and the medians, and the RSS of the process once
+`_init_worker` has loaded what a worker's warm-up loads (models, tables).
 
     python bench/baseline.py cpu [--runs 5] [--files 152] [--kind text|html]
     python bench/baseline.py serve DIR < inputs.jsonl > outputs.jsonl   (what the extraction subprocess runs)
@@ -115,6 +116,9 @@ def _measure(tree: str, kind: str, folder: str) -> None:
     from pipeline.workers import _init_worker, _worker_state, process_document
 
     _init_worker(*_default_configs(), None)  # loads models and tables, as a worker's warm-up does
+    import psutil
+
+    warm_rss = psutil.Process().memory_info().rss / 2**20
     raws = [path.read_bytes() for path in sorted(Path(folder).iterdir())]
 
     def cpu_ms(call) -> float:
@@ -128,7 +132,7 @@ def _measure(tree: str, kind: str, folder: str) -> None:
 
     document = cpu_ms(lambda raw: process_document(raw, kind, None, "file", None))
     extract = cpu_ms(lambda raw: extract_article(raw, kind, source="file", config=_worker_state["extract_config"]))
-    print(json.dumps({"document_ms": document, "extract_ms": extract}))
+    print(json.dumps({"document_ms": document, "extract_ms": extract, "warm_rss_mib": warm_rss}))
 
 
 def compare_cpu(runs: int, files: int, kinds: list[str]) -> None:
@@ -147,7 +151,7 @@ def compare_cpu(runs: int, files: int, kinds: list[str]) -> None:
                 if run.returncode:
                     sys.exit(f"{name} measurement failed:\n{run.stderr[-3000:]}")
                 found[name].append(json.loads(run.stdout.splitlines()[-1]))
-        for measure in ("document_ms", "extract_ms"):
+        for measure in ("document_ms", "extract_ms", "warm_rss_mib"):
             medians = {name: statistics.median(r[measure] for r in found[name]) for name in trees}
             runs_text = "; ".join(f"{name} " + " ".join(f"{r[measure]:.1f}" for r in found[name]) for name in trees)
             print(f"{kind} {measure}: baseline {medians['baseline']:.1f}, this {medians['this']:.1f}, "

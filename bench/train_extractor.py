@@ -203,8 +203,9 @@ def main() -> None:
     original_f1 = tune_rule(pages, oof[:len(pages)], rows, rule)[1]
     print(f"out-of-fold body F1 on train sites with the chosen rule {rule}: {original_f1:.3f} "
           f"({f1:.3f} with the augmented copies)")
-    second_opinion_grid(pages, folds, [TreeModel.from_lightgbm_dump(b.dump_model(), {"region": dataclasses.asdict(rule)})
-                                       for b in fold_boosters])
+    fold_models = [TreeModel.from_lightgbm_dump(b.dump_model(), {"region": dataclasses.asdict(rule)})
+                   for b in fold_boosters]
+    second_opinion_grid(pages, folds, fold_models)
 
     titled = [(i, found) for i in range(len(pages))
               if (found := headline_rows(pages[i], oof[i], rows[i][0], rule)) is not None]
