@@ -4,16 +4,26 @@ The commit's `pipeline/` and `configs/` are unpacked (git archive) under `bench/
 a subprocess with that folder first on `sys.path` extracts every input; outputs are cached per commit and
 input, so a rerun costs nothing once the baseline has seen a page.
 
-    python bench/baseline.py DIR < inputs.jsonl > outputs.jsonl   (what the subprocess runs)
+`cpu` compares the CPU time a worker spends per document (`pipeline.workers.process_document` after
+`_init_worker`: decode, extract, language, signature; and `extract_article` alone), this checkout against
+the baseline commit, each in its own fresh process, runs alternating so that the load of a shared
+machine drifts onto both; it prints every run and the medians, and the RSS of the process once
+`_init_worker` has loaded what a worker's warm-up loads (models, tables).
+
+    python bench/baseline.py cpu [--runs 5] [--files 152] [--kind text|html]
+    python bench/baseline.py serve DIR < inputs.jsonl > outputs.jsonl   (what the extraction subprocess runs)
 """
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
+import statistics
 import subprocess
 import sys
 import tarfile
+import time
 from io import BytesIO
 from pathlib import Path
 
@@ -46,7 +56,7 @@ def baseline_outputs(inputs: list[tuple[str, str]], commit: str = BASELINE_COMMI
     if missing:
         tree = baseline_tree(commit)
         payload = "".join(json.dumps({"key": key, "kind": k, "content": c}) + "\n" for key, (k, c) in missing.items())
-        run = subprocess.run([sys.executable, str(Path(__file__).resolve()), str(tree)], input=payload,
+        run = subprocess.run([sys.executable, str(Path(__file__).resolve()), "serve", str(tree)], input=payload,
                              capture_output=True, text=True, cwd=tree, check=False)
         if run.returncode:
             sys.exit(f"baseline extractor failed:\n{run.stderr[-3000:]}")
@@ -57,14 +67,21 @@ def baseline_outputs(inputs: list[tuple[str, str]], commit: str = BASELINE_COMMI
     return [cache[_key(k, c)] for k, c in inputs]
 
 
+def _import_from(tree: Path) -> None:
+    """Make `pipeline` resolve to `tree`'s copy (this process serves one checkout only)."""
+    sys.path.insert(0, str(tree))
+    sys.path = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+    import pipeline
+
+    assert Path(pipeline.__file__).is_relative_to(tree), f"{pipeline.__file__} is not under {tree}"
+
+
 def _serve(tree: str) -> None:
     """Subprocess side: extract each input line with the baseline's code (its folder first on sys.path)."""
-    sys.path.insert(0, tree)
-    sys.path = [p for p in sys.path if Path(p or ".").resolve() != REPO / "bench"]
+    _import_from(Path(tree).resolve())
     from pipeline.errors import Rejected
     from pipeline.extract import extract_html, extract_text
 
-    assert Path(sys.modules["pipeline"].__file__).is_relative_to(Path(tree)), "baseline imported the new code"
     for line in sys.stdin:
         row = json.loads(line)
         try:
@@ -75,5 +92,93 @@ def _serve(tree: str) -> None:
         print(json.dumps({"key": row["key"], **out}), flush=True)
 
 
+def _default_configs() -> tuple:
+    """The extract and dedup configs a run of the imported checkout uses by default (each checkout has its
+    own way to load them: `load_config()` before the run options, `pipeline.options.configured` since)."""
+    from pipeline.dedup.config import DedupConfig
+    from pipeline.extract.config import ExtractConfig
+
+    try:
+        from pipeline.options import configured
+    except ImportError:
+        from pipeline.dedup import load_config as dedup_config
+        from pipeline.extract import load_config as extract_config
+
+        return extract_config(), dedup_config()
+    return configured(ExtractConfig), configured(DedupConfig)
+
+
+def _measure(tree: str, kind: str, folder: str) -> None:
+    """Subprocess side: CPU ms per document of `tree`'s worker code on every file of `folder`, as one JSON line."""
+    _import_from(Path(tree).resolve())
+    from pipeline.errors import Rejected
+    from pipeline.extract import extract_article
+    from pipeline.workers import _init_worker, _worker_state, process_document
+
+    _init_worker(*_default_configs(), None)  # loads models and tables, as a worker's warm-up does
+    import psutil
+
+    warm_rss = psutil.Process().memory_info().rss / 2**20
+    raws = [path.read_bytes() for path in sorted(Path(folder).iterdir())]
+
+    def cpu_ms(call) -> float:
+        started = time.process_time()
+        for raw in raws:
+            try:
+                call(raw)
+            except Rejected:
+                pass
+        return (time.process_time() - started) / len(raws) * 1000
+
+    document = cpu_ms(lambda raw: process_document(raw, kind, None, "file", None))
+    extract = cpu_ms(lambda raw: extract_article(raw, kind, source="file", config=_worker_state["extract_config"]))
+    print(json.dumps({"document_ms": document, "extract_ms": extract, "warm_rss_mib": warm_rss}))
+
+
+def compare_cpu(runs: int, files: int, kinds: list[str]) -> None:
+    """CPU per document, baseline commit and this checkout in alternating fresh processes; medians."""
+    sys.path.insert(0, str(REPO))
+    from bench.throughput import replicated
+
+    trees = {"baseline": baseline_tree(), "this": REPO}
+    for kind in kinds:
+        folder = replicated(files, kind)
+        found: dict[str, list[dict]] = {name: [] for name in trees}
+        for _ in range(runs):
+            for name, tree in trees.items():
+                run = subprocess.run([sys.executable, str(Path(__file__).resolve()), "measure", str(tree), kind,
+                                      str(folder)], capture_output=True, text=True, cwd=tree, check=False)
+                if run.returncode:
+                    sys.exit(f"{name} measurement failed:\n{run.stderr[-3000:]}")
+                found[name].append(json.loads(run.stdout.splitlines()[-1]))
+        for measure in ("document_ms", "extract_ms", "warm_rss_mib"):
+            medians = {name: statistics.median(r[measure] for r in found[name]) for name in trees}
+            runs_text = "; ".join(f"{name} " + " ".join(f"{r[measure]:.1f}" for r in found[name]) for name in trees)
+            print(f"{kind} {measure}: baseline {medians['baseline']:.1f}, this {medians['this']:.1f}, "
+                  f"ratio {medians['this'] / medians['baseline']:.3f} ({runs_text})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    cpu = commands.add_parser("cpu", help="CPU per document, this checkout against the baseline commit")
+    cpu.add_argument("--runs", type=int, default=5)
+    cpu.add_argument("--files", type=int, default=152, help="replicated real-site pages (bench/throughput.py)")
+    cpu.add_argument("--kind", choices=["text", "html"], action="append", help="text dumps, HTML (default both)")
+    serve = commands.add_parser("serve")
+    serve.add_argument("tree")
+    measure = commands.add_parser("measure")
+    measure.add_argument("tree")
+    measure.add_argument("kind", choices=["text", "html"])
+    measure.add_argument("folder")
+    args = parser.parse_args()
+    if args.command == "cpu":
+        compare_cpu(args.runs, args.files, args.kind or ["text", "html"])
+    elif args.command == "serve":
+        _serve(args.tree)
+    else:
+        _measure(args.tree, args.kind, args.folder)
+
+
 if __name__ == "__main__":
-    _serve(sys.argv[1])
+    main()

@@ -8,7 +8,8 @@ plus one augmented copy of each page with a consent, newsletter, comment or rela
 inserted near its article (bench/augment.py). Lines weigh by their words, each page weighs the same
 (the F1 measure averages pages). Out-of-fold probabilities (folds by site) choose the region rule
 (threshold, exponent, keep, relative, and whether region.py's two hand rules are on) by mean body F1,
-and give the regions the headline ranker learns
+print HTML mode's body F1 for each `html_second_opinion_words` with the text mode out of fold (the value
+`ExtractConfig` ships is the best of them), and give the regions the headline ranker learns
 from (label: the line equals the page's reference title after normalization); the final models are
 trained on all train sites. LightGBM runs single-threaded with a fixed seed, so a rerun on the same data
 writes the same trees. Test sites are never read.
@@ -41,7 +42,9 @@ from pipeline.extract.features import FEATURE_NAMES, block_features  # noqa: E40
 from pipeline.extract.headline import HEADLINE_FEATURES, headline_candidates, headline_features  # noqa: E402
 from pipeline.extract.model import MODEL_FILES, MODEL_VERSION, TreeModel  # noqa: E402
 from pipeline.extract.region import RegionRule, best_region, body_lines  # noqa: E402
-from pipeline.text.language import detect_language, stopwords  # noqa: E402
+from pipeline.extract.config import ExtractConfig  # noqa: E402
+from pipeline.extract.text import dump_language  # noqa: E402
+from pipeline.text.language import stopwords  # noqa: E402
 
 logger = logging.getLogger(__name__)
 
@@ -58,12 +61,17 @@ GRID = {"threshold": (0.4, 0.5, 0.6, 0.7), "exponent": (0.5, 1.0, 1.5), "keep": 
         "relative": (0.4, 0.5, 0.6), "extend": (False, True), "cut_at_cue": (False, True)}
 
 
+def language(dump: str) -> str | None:
+    """The dump's language as the text mode finds it."""
+    return dump_language(dump, ExtractConfig())
+
+
 Rows = tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]  # features, labels, weights, line texts
 
 
 def dump_rows(dump: str, template_keys: frozenset[str], reference: str, labels: list[bool] | None = None) -> Rows:
     """Rows of one dump: labels from the reference body, or given (an augmented page)."""
-    blocks = split_blocks(dump, stopwords(detect_language(dump)))
+    blocks = split_blocks(dump, stopwords(language(dump)))
     x = block_features(blocks, template_keys)
     y = np.array(labels if labels is not None else body_key_mask([b.key for b in blocks], reference), dtype=np.float64)
     words = np.array([1 + b.words for b in blocks], dtype=np.float64)
@@ -73,7 +81,7 @@ def dump_rows(dump: str, template_keys: frozenset[str], reference: str, labels: 
 def augmented_rows(page: Page, rows: Rows, template_keys: frozenset[str], pool: list[str]) -> Rows | None:
     """The page with one boilerplate block inserted near its article (bench/augment.py), seeded by its name."""
     rng = random.Random(f"{SEED}:{page.corpus}:{page.name}")
-    found = augmented(rows[3], [bool(v) for v in rows[1]], detect_language(page.dump), pool, rng)
+    found = augmented(rows[3], [bool(v) for v in rows[1]], language(page.dump), pool, rng)
     if found is None:
         return None
     lines, labels = found
@@ -92,7 +100,7 @@ def train(x: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, names=FEATU
 def headline_rows(page: Page, probs: np.ndarray, features: np.ndarray,
                   rule: RegionRule) -> tuple[np.ndarray, np.ndarray] | None:
     """Headline candidates of a page around the region its (out-of-fold) probabilities give, with labels."""
-    stops = stopwords(detect_language(page.dump))
+    stops = stopwords(language(page.dump))
     blocks = split_blocks(page.dump, stops)
     region = best_region(probs, features, rule)
     if region is None or not page.title:
@@ -123,6 +131,39 @@ def tune_rule(pages: list[Page], probs: list[np.ndarray], rows: list[Rows],
     return best, best_f1
 
 
+SECOND_OPINION_GRID = (0, 15, 30, 40, 50, 75, 100, 150, 200)
+
+
+def second_opinion_grid(pages: list[Page], folds: list[int], fold_models: list[TreeModel]) -> None:
+    """HTML mode's second opinion (`ExtractConfig.html_second_opinion_words`) chosen out of fold: on each
+    train page, trafilatura's body against the text mode on its rendering by the model of the page's fold."""
+    from pipeline.errors import Rejected
+    from pipeline.extract import extract_html
+    from pipeline.extract.html import html_to_text
+    from pipeline.extract.text import extract_dump
+    from pipeline.text.normalize import tokenize
+
+    alone = ExtractConfig(html_text_fallback=False)
+    bodies = []
+    for page, fold in zip(pages, folds):
+        if page.html is None:
+            continue
+        try:
+            trafilatura_text = extract_html(page.html, config=alone).text
+        except Rejected:
+            trafilatura_text = ""
+        text_mode = "\n".join(extract_dump(html_to_text(page.html), alone, blocks_model=fold_models[fold]).paragraphs)
+        bodies.append((page.reference, trafilatura_text, len(tokenize(trafilatura_text)), text_mode,
+                       len(tokenize(text_mode))))
+    scores = {}
+    for words in SECOND_OPINION_GRID:
+        scores[words] = prf([shingle_counts(ref, alt if n < words and m > n else traf)
+                             for ref, traf, n, alt, m in bodies])[2]
+    print(f"HTML mode out of fold on {len(bodies)} train pages, body F1 by html_second_opinion_words: "
+          + ", ".join(f"{w}: {f1:.4f}" for w, f1 in scores.items())
+          + f"; best {max(scores, key=scores.get)}")
+
+
 def fold_of(site: str, folds: int) -> int:
     return hashlib.sha1(site.encode("utf-8")).digest()[1] % folds
 
@@ -151,16 +192,20 @@ def main() -> None:
 
     folds = [fold_of(page.site, args.folds) for page in pages]
     oof: list[np.ndarray] = [np.zeros(0)] * len(samples)
+    fold_boosters = []
     for fold in range(args.folds):
         inside = [r for i, r in samples if folds[i] != fold]
-        booster = train(*(np.concatenate([r[k] for r in inside]) for k in range(3)))
+        fold_boosters.append(train(*(np.concatenate([r[k] for r in inside]) for k in range(3))))
         for j, (i, r) in enumerate(samples):
             if folds[i] == fold:
-                oof[j] = booster.predict(r[0])
+                oof[j] = fold_boosters[-1].predict(r[0])
     rule, f1 = tune_rule([pages[i] for i, _ in samples], oof, [r for _, r in samples])
     original_f1 = tune_rule(pages, oof[:len(pages)], rows, rule)[1]
     print(f"out-of-fold body F1 on train sites with the chosen rule {rule}: {original_f1:.3f} "
           f"({f1:.3f} with the augmented copies)")
+    fold_models = [TreeModel.from_lightgbm_dump(b.dump_model(), {"region": dataclasses.asdict(rule)})
+                   for b in fold_boosters]
+    second_opinion_grid(pages, folds, fold_models)
 
     titled = [(i, found) for i in range(len(pages))
               if (found := headline_rows(pages[i], oof[i], rows[i][0], rule)) is not None]

@@ -36,7 +36,7 @@ class ExtractConfig:
     include_comments: bool = False
     date_extensive_search: bool = False  # htmldate's slow search of the whole page text for a date
     html_text_fallback: bool = True  # run the text-mode extractor on the rendered page when trafilatura finds little
-    html_second_opinion_words: int = 100  # "little": fewer body words than this (the longer of the two bodies wins)
+    html_second_opinion_words: int = 40  # "little": fewer body words than this (the longer of the two bodies wins)
 
     # language identification needs this many letters to say anything
     language_min_chars: int = 20

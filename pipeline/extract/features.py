@@ -11,45 +11,12 @@ from __future__ import annotations
 
 import logging
 import math
-import re
 
 import numpy as np
 
 from pipeline.extract.blocks import Block
 
 logger = logging.getLogger(__name__)
-
-# Vocabularies, matched on a line's first `_CUE_TOKENS` normalized tokens (casefolded, Arabic letter
-# variants unified) by prefix, and on its first characters for phrases: notices and labels say it up front.
-_NOTICE_STEMS = (
-    "cookie", "consent", "privacy", "gdpr", "datenschutz", "einwillig", "zustimm", "akzeptier", "accept",
-    "newsletter", "subscri", "unsubscri", "abonn", "anmeld", "login", "registrier", "inscri", "suscri", "iscriv",
-    "privacidad", "confidentialit", "privacidade", "rgpd", "dsgvo", "disclaimer", "haftungsaus",
-    "nutzungsbeding", "impressum", "copyright", "الخصوصيه", "اشترك", "الارتباط", "البريديه",
-)
-_NOTICE_PHRASES = ("sign up", "sign in", "log in", "terms of use", "terms of service", "all rights reserved",
-                   "alle rechte", "©", "جميع الحقوق")
-_COMMENT_WORDS = frozenset(("reply", "antworten", "responder", "répondre", "rispondi", "comment", "comments",
-                            "ago", "response", "responses", "التعليقات", "تعليق"))
-_COMMENT_STEMS = ("kommentar", "comentario", "commentaire", "commento")
-_COMMENT_PHRASES = ("says:", "sagt:", "dice:", "dit:", "leave a ", "schreibe einen", "deja un", "laisser un")
-_COMMENT_AGE = re.compile(r"\b(?:vor \d+ (?:minuten|stunden|tagen)|hace \d+|il y a \d+)")
-_SHARE_STEMS = ("facebook", "twitter", "whatsapp", "telegram", "pinterest", "linkedin", "instagram", "youtube",
-                "share", "teilen", "compartir", "partager", "condividi", "email", "mail", "print", "drucken",
-                "imprimir", "شارك", "مشارك")
-_CUE_PREFIXES = frozenset(w[:3] for w in (*_NOTICE_STEMS, *_COMMENT_WORDS, *_COMMENT_STEMS, *_SHARE_STEMS))
-_CUE_TOKENS = 60
-_CUE_CHARS = 150
-_LINK_CUE = re.compile(
-    r"^(?:اقرا ايضا|اقرا المزيد|شاهد ايضا|طالع ايضا|مواضيع ذات صله|اخبار ذات صله|read also|read more|see also|"
-    r"related|recommended|more from|more stories|most read|most popular|trending|lire aussi|à lire aussi|"
-    r"a lire aussi|voir aussi|lesen sie auch|mehr zum thema|das könnte sie|auch interessant|weitere artikel|"
-    r"leer más|lea también|te puede interesar|leia também|leia mais|veja também|читайте также|leggi anche)"
-)
-_SEPARATORS = re.compile(r"[|»›·•>/]")
-_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
-_UPPER = re.compile(r"[A-ZÀ-ÞА-Я]")
-_LETTERS = re.compile(r"[^\W\d_]")
 
 _OWN = ("log_chars", "words", "stop_density", "punct_per_word", "ends_sentence", "full_stop", "digit_ratio",
         "bullet", "link_cue", "notice", "comment", "share", "repeated", "template", "upper_ratio",
@@ -67,61 +34,36 @@ FEATURE_NAMES = (
 _TEXT_LINE_CHARS = 80  # a line this long ending like a sentence counts as running text for the context features
 
 
-def _vocabulary(block: Block) -> tuple[float, float, float]:
-    """How many notice, comment and share words open the line."""
-    head = block.key[:_CUE_CHARS]
-    words = [t for t in block.tokens[:_CUE_TOKENS] if t[:3] in _CUE_PREFIXES]  # most lines have none
-    notice = sum(t.startswith(_NOTICE_STEMS) for t in words) + sum(p in head for p in _NOTICE_PHRASES)
-    comment = sum(t in _COMMENT_WORDS or t.startswith(_COMMENT_STEMS) for t in words)
-    comment += sum(p in head for p in _COMMENT_PHRASES)
-    if "vor " in head or "hace " in head or "il y a " in head:
-        comment += len(_COMMENT_AGE.findall(head))
-    share = sum(t.startswith(_SHARE_STEMS) for t in words)
-    return float(notice), float(comment), float(share)
+def _own_columns(blocks: list[Block], template_keys: frozenset[str]) -> np.ndarray:
+    """The `_OWN` columns, one row per block."""
+    n = len(blocks)
 
+    def column(values) -> np.ndarray:
+        return np.fromiter(values, dtype=np.float64, count=n)
 
-def line_cues(block: Block) -> dict[str, float]:
-    """The vocabulary and typography cues of one line (also used by the headline ranker), computed once."""
-    if block.cues is None:
-        head = block.text[:_CUE_CHARS]
-        notice, comment, share = _vocabulary(block)
-        letters = _LETTERS.findall(head)
-        block.cues = {
-            "link_cue": float(bool(_LINK_CUE.match(block.key))),
-            "notice": notice,
-            "comment": comment,
-            "share": share,
-            "upper_ratio": len(_UPPER.findall(head)) / len(letters) if letters else 0.0,
-            "separators": float(len(_SEPARATORS.findall(head))),
-            "year": float(bool(_YEAR.search(head))),
-        }
-    return block.cues
-
-
-def _own(block: Block, template: bool) -> list[float]:
-    cues = line_cues(block)
-    first = block.text[:1]
-    return [
-        math.log1p(block.chars),
-        float(min(block.words, 200)),
-        block.stop_density,
-        block.punct / max(block.words, 1),
-        float(block.ends_sentence),
-        float(block.full_stop),
-        block.digit_ratio,
-        float(block.bullet),
-        cues["link_cue"],
-        cues["notice"],
-        cues["comment"],
-        cues["share"],
-        float(min(block.repeated, 5)),
-        float(template),
-        cues["upper_ratio"],
-        block.chars / max(block.words, 1),
-        cues["separators"],
-        cues["year"],
-        float(first.isupper() or first.isdigit()),
-    ]
+    chars = column(b.chars for b in blocks)
+    words = column(len(b.tokens) for b in blocks)
+    return np.column_stack([
+        np.log1p(chars),
+        np.minimum(words, 200),
+        column(b.stop_density for b in blocks),
+        column(b.punct for b in blocks) / np.maximum(words, 1),
+        column(b.ends_sentence for b in blocks),
+        column(b.full_stop for b in blocks),
+        column(b.digit_ratio for b in blocks),
+        column(b.bullet for b in blocks),
+        column(b.link_cue for b in blocks),
+        column(b.notice for b in blocks),
+        column(b.comment for b in blocks),
+        column(b.share for b in blocks),
+        np.minimum(column(b.repeated for b in blocks), 5),
+        column(b.key in template_keys for b in blocks),
+        column(b.upper_ratio for b in blocks),
+        chars / np.maximum(words, 1),
+        column(b.separators for b in blocks),
+        column(b.year for b in blocks),
+        column(b.capital_first for b in blocks),
+    ])
 
 
 def _window_mean(values: np.ndarray, radius: int) -> np.ndarray:
@@ -138,7 +80,7 @@ def block_features(blocks: list[Block], template_keys: frozenset[str] = frozense
     n = len(blocks)
     if n == 0:
         return np.zeros((0, len(FEATURE_NAMES)))
-    own = np.array([_own(b, b.key in template_keys) for b in blocks], dtype=np.float64)
+    own = _own_columns(blocks, template_keys)
     columns = {name: own[:, i] for i, name in enumerate(_OWN)}
     parts = [own]
     for offset in _NEIGHBOURS:

@@ -16,7 +16,6 @@ import math
 import numpy as np
 
 from pipeline.extract.blocks import Block
-from pipeline.extract.features import line_cues
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +48,6 @@ def headline_features(blocks: list[Block], probs: np.ndarray, candidates: list[i
     rows = []
     for i in candidates:
         block = blocks[i]
-        cues = line_cues(block)
         content = [t for t in block.tokens if t not in stops] or block.tokens
         between = sum(1 for b in blocks[i + 1:start] if b.chars >= 40)
         # other lines holding this one (a caption, the <title> line), counted at C speed over the page
@@ -59,8 +57,8 @@ def headline_features(blocks: list[Block], probs: np.ndarray, candidates: list[i
             float(i > 0 and len(block.key) >= 12 and first.startswith(block.key)), float(block.words),
             math.log1p(block.chars), float(block.full_stop and not block.text.endswith(("?", "؟", "!"))),
             float(block.text.endswith(("?", "؟", "!"))), float(block.bullet), float(block.template),
-            float(min(block.repeated, 5)), float(min(elsewhere, 5)), block.digit_ratio, cues["upper_ratio"],
-            cues["separators"], cues["link_cue"], cues["notice"], float(probs[i]),
+            float(min(block.repeated, 5)), float(min(elsewhere, 5)), block.digit_ratio, block.upper_ratio,
+            float(block.separators), float(block.link_cue), float(block.notice), float(probs[i]),
             sum(t in body_tokens for t in content) / len(content) if content else 0.0, float(min(between, 20)),
             float(lengths.index(block.chars)),
         ])

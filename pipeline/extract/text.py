@@ -15,10 +15,10 @@ import numpy as np
 
 from pipeline.extract.blocks import Block, split_blocks
 from pipeline.extract.config import ExtractConfig
-from pipeline.extract.features import block_features, line_cues
+from pipeline.extract.features import block_features
 from pipeline.extract.headline import pick_headline
 from pipeline.extract.meta import find_author, find_date
-from pipeline.extract.model import shipped_model
+from pipeline.extract.model import TreeModel, shipped_model
 from pipeline.extract.region import RegionRule, best_region, keep_cutoff
 from pipeline.text.language import detect_language, stopwords
 
@@ -60,14 +60,30 @@ def _article_region(blocks: list[Block], probs: np.ndarray, features: np.ndarray
     return start, end
 
 
-def extract_dump(dump: str, config: ExtractConfig, template_keys: frozenset[str] = frozenset()) -> TextResult:
-    """Title, body paragraphs, author, date and language of one page text dump."""
-    language = detect_language(dump, config.language_min_chars)
+_SAMPLE_CHARS = 3000
+_SAMPLE_LINE_CHARS = 80
+
+
+def dump_language(dump: str, config: ExtractConfig) -> str | None:
+    """The language of a dump's running text: its long lines (the article, mostly), else its opening.
+
+    py3langid's cost grows with the sample: 3,000 characters of prose say as much as the whole page.
+    """
+    prose = "\n".join(line for line in dump.splitlines() if len(line) >= _SAMPLE_LINE_CHARS)
+    sample = prose if len(prose) >= _SAMPLE_CHARS // 4 else dump
+    return detect_language(sample, config.language_min_chars, sample_chars=_SAMPLE_CHARS)
+
+
+def extract_dump(dump: str, config: ExtractConfig, template_keys: frozenset[str] = frozenset(),
+                 blocks_model: TreeModel | None = None) -> TextResult:
+    """Title, body paragraphs, author, date and language of one page text dump (with the shipped block
+    model unless another is given: the training's out-of-fold evaluation passes its fold's)."""
+    language = dump_language(dump, config)
     stops = stopwords(language)
     blocks = split_blocks(dump, stops)
     for block in blocks:
         block.template = block.key in template_keys
-    blocks_model = shipped_model("blocks")
+    blocks_model = blocks_model or shipped_model("blocks")
     features = block_features(blocks, template_keys)
     probs = blocks_model.predict(features)
     rule = RegionRule.from_info(blocks_model.info)
@@ -85,7 +101,7 @@ def extract_dump(dump: str, config: ExtractConfig, template_keys: frozenset[str]
     keep = keep_cutoff(probs, rule)
     # Hand rule beside the model: a line opening with a "read also" cue links to another article.
     paragraphs = [b.text for b in blocks[start:end]
-                  if probs[b.index] >= keep and b.key != title_key and not line_cues(b)["link_cue"]]
+                  if probs[b.index] >= keep and b.key != title_key and not b.link_cue]
     author = find_author(blocks, start, end, title_block, language)
     published = find_date(blocks, start, title_block, language)
     return TextResult(title_block.text if title_block else None, paragraphs, author, published, language)

@@ -3,7 +3,8 @@
 Sources: og:title (or whatever trafilatura's metadata found), the page's <h1> elements and its <title>.
 The headline is the metadata title with a site-name segment (" | Site", " - Site", "Site: ") removed;
 an <h1> that agrees with it (same words, or the headline with a kicker or a site name around it) wins,
-because that is what a reader sees; an <h1> that names the site or a section never does.
+because that is what a reader sees, and so does a page's only <h1> on the same subject (the metadata title
+is then one written for search engines); an <h1> that names the site never does.
 """
 
 from __future__ import annotations
@@ -73,11 +74,25 @@ def _site_words(sitename: str | None, url: str | None, tag_title: str | None, me
     return words
 
 
+# Elements inside an <h1> that are not the headline: a subtitle in <small>, a byline or date block.
+_NOT_HEADLINE = frozenset(("small", "h2", "h3", "h4", "h5", "h6", "time", "address", "script", "style", "button"))
+
+
+def _heading_text(element) -> str:
+    """The text of a heading without the subtitle, byline or date printed inside it."""
+    parts = [element.text or ""]
+    for child in element:
+        if isinstance(child.tag, str) and child.tag not in _NOT_HEADLINE:
+            parts.append(_heading_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
 def headings(tree) -> list[str]:
     """The texts of the page's first <h1> elements, whitespace collapsed."""
     out = []
     for element in tree.iter("h1"):
-        text = " ".join(element.text_content().split())
+        text = " ".join(_heading_text(element).split())
         if text:
             out.append(text)
         if len(out) == 3:
@@ -102,4 +117,16 @@ def choose_title(metadata_title: str | None, tag_title: str | None, h1s: list[st
             return h1  # the headline itself, the metadata adding a site name or a kicker
         if _dice(h1_words, wanted) >= 0.6:
             return h1  # the same headline worded for the page: what a reader sees
+    if len(h1s) == 1 and _sole_heading_wins(h1s[0], headline, site):
+        return h1s[0]  # the page's only heading, on the same subject: the metadata title is written for search
     return headline
+
+
+def _sole_heading_wins(h1: str, headline: str, site: set[str]) -> bool:
+    """Whether a page's only <h1>, not agreeing with the metadata headline, is the headline a reader sees:
+    it shares a word with it, is not the site's name, and does not wrap it in extra segments
+    ("Show: Headline | Video of 16.10.") the way a player or section banner does."""
+    words = _words(h1)
+    if not words & _words(headline) or words <= site:
+        return False
+    return not (_norm(headline) in _norm(h1) and len(_SEPARATOR.split(h1)) > len(_SEPARATOR.split(headline)))
