@@ -7,7 +7,7 @@ lines, two unrelated dumps share (almost) none. A short line is template when it
 
 A text-like line (`length_low` characters and more) shared by pages is boilerplate only when it is not
 the body of any of them: it must appear on `template_min_pages - 1` other pages that tell a *different
-story* than this one (the two pages' text-like lines overlap by less than half: Jaccard < 0.5). A site-wide "about us"
+story* than this one (at most half of the shorter page's text-like lines are on the other page). A site-wide "about us"
 paragraph or newsletter pitch printed under every article is shared by different stories and goes; the
 paragraphs of one story printed twice (two URLs, a syndicated copy) are shared only by copies of that
 story and stay, so a template never makes two different pages' bodies the same.
@@ -28,6 +28,14 @@ logger = logging.getLogger(__name__)
 _FORMAT = 2
 _MAX_KEYS = 50000  # per cluster; beyond this, lines seen on one page only are forgotten
 _SAME_STORY = 0.5  # two pages sharing this share of their text-like lines tell the same story
+
+
+def _tells_same_story(shared: int, lines: int, other_lines: int) -> bool:
+    """Two pages tell one story when more than half the text-like lines of the shorter one are on the longer one.
+
+    Containment, not Jaccard: a syndicated copy cut short, or a page dump that adds comments and related
+    lists to the article, shares the article's lines but few of the longer page's."""
+    return shared >= 2 and shared > _SAME_STORY * min(lines, other_lines)
 
 
 def _hash(key: str) -> str:
@@ -102,9 +110,14 @@ class SiteTemplates:
         long_lines = self._long(keys)
         # text-like lines counted only on the other pages that tell another story than this one
         other_stories: dict[str, int] = {}
+        same_story = 0
         for other, lines in cluster["long"].items():
+            if other == page:
+                continue
             shared = len(lines & long_lines)
-            if other != page and shared and shared < _SAME_STORY * len(lines | long_lines):
+            if _tells_same_story(shared, len(lines), len(long_lines)):
+                same_story += 1
+            elif shared:
                 for hashed in lines & long_lines:
                     other_stories[hashed] = other_stories.get(hashed, 0) + 1
         result = set()
@@ -112,7 +125,9 @@ class SiteTemplates:
             if hashed in long_lines:
                 template = other_stories.get(hashed, 0) >= needed
             else:
-                template = cluster["lines"].get(hashed, 0) - own >= needed
+                # copies of this story print its short lines too (subheadings, short paragraphs): they are not
+                # the site's pages that make a short line template
+                template = cluster["lines"].get(hashed, 0) - own - same_story >= needed
             if template:
                 result.add(key)
         return frozenset(result)

@@ -68,3 +68,28 @@ def test_observing_a_page_twice_counts_it_once_and_json_round_trips():
 def test_from_json_rejects_foreign_documents(text):
     with pytest.raises(ValueError):
         SiteTemplates.from_json(text)
+
+
+def story(n: int) -> list[str]:
+    """A real-looking article: distinct paragraphs, each a text-like line."""
+    return [f"Paragraph {k} of the harbour story: the port authority said on Monday that the new quay, built over "
+            f"{k + 3} years at a cost of {10 * k + 40} million, would open to container ships next spring." for k in range(n)]
+
+
+def test_syndicated_copies_in_one_folder_keep_their_bodies():
+    """One story as a page dump with comments, cut short on a second site, re-wrapped on a third: the
+    copies share the article's lines with pages that hold many more (comments) or fewer (cut short), so
+    "the same story" is judged by containment of the shorter page, never by Jaccard."""
+    comments = [f"Reader {k} wrote at 10:{k:02d}: I have lived near the harbour for {k + 20} years and this quay "
+                f"changes everything about how we get to the old town, for better and for worse." for k in range(12)]
+    full = page("Harbour quay opens next spring", story(8) + comments)
+    cut_short = "\n\n".join(["Beta Courier | Home | Ports", "Harbour quay opens next spring"] + story(4) + ["Beta Courier 2025"])
+    rewrapped = "\n\n".join(["Gamma Wire", "EXCLUSIVE: the harbour quay"] + story(8)[1:] + ["Gamma Wire, all rights reserved"])
+    others = [page(f"Story number {i} about {t}", body(t)) for i, t in enumerate(["rain", "trade"])]
+    templates = SiteTemplates()
+    for dump in [full, cut_short, rewrapped, *others]:
+        templates.observe("file", dump)
+    for dump in (full, cut_short, rewrapped):
+        found = extract_text(dump, source="file", templates=templates)
+        assert story(4)[1] in found.text, dump[:60]
+    assert {"home", "world news"} <= templates.template_keys("file", others[0])  # the site's menu still goes
