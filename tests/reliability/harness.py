@@ -93,6 +93,16 @@ def start_crawl(inputs: Path, lake: Path, spool: Path, log: Path, *, settings: d
     return Crawl(process, log, time.monotonic())
 
 
+def run_to_the_end(tmp_path: Path, inputs: Path, lake: Path, spool: Path, name: str) -> tuple[int, str]:
+    """A crawl left alone until it exits (a rerun after a fault): its exit code and its output."""
+    crawl = start_crawl(inputs, lake, spool, tmp_path / f"{name}.log")
+    try:
+        code = crawl.wait(timeout=600)
+    finally:
+        crawl.stop()
+    return code, crawl.output()
+
+
 def read(lake: Path, name: str) -> list[dict]:
     folder = lake / name
     if not folder.exists():

@@ -10,7 +10,7 @@ rejects are retryable, and a healthy rerun lands every input, which supersedes t
 from __future__ import annotations
 
 from tests.reliability.conftest import trials
-from tests.reliability.harness import TRACEBACK, build_corpus, start_crawl, verdict
+from tests.reliability.harness import TRACEBACK, build_corpus, run_to_the_end, start_crawl, verdict
 
 BROKEN_WORKERS = """
 import os, sys
@@ -44,12 +44,8 @@ def test_a_broken_worker_pool_fails_the_run_and_a_rerun_supersedes_its_rejects(t
         rejects = verdict(lake, inputs).rejects
         escaped += len(rejects) != len(inputs) or not all(row["retryable"] for row in rejects)
 
-        rerun = start_crawl(tmp_path / "in", lake, spool, tmp_path / f"rerun{trial}.log")
-        try:
-            escaped += rerun.wait(timeout=600) != 0
-        finally:
-            rerun.stop()
-        escaped += TRACEBACK in rerun.output()
+        code, output = run_to_the_end(tmp_path, tmp_path / "in", lake, spool, f"rerun{trial}")
+        escaped += (code != 0) + (TRACEBACK in output)
         found = verdict(lake, inputs)
         lost += found.lost
         duplicated += found.duplicated

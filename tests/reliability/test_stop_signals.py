@@ -16,22 +16,13 @@ import time
 import pytest
 
 from tests.reliability.conftest import trials
-from tests.reliability.harness import TRACEBACK, build_corpus, no_process_left, start_crawl, verdict
+from tests.reliability.harness import TRACEBACK, build_corpus, no_process_left, run_to_the_end, start_crawl, verdict
 
 # A graceful stop waits for the documents in flight (MAX_ITEMS_IN_FLIGHT of them) and the publish;
 # seconds on an idle machine, more on one shared by many processes. The hang it replaces lasted >10 min.
 GRACEFUL_STOP_S = 90
 FORCED_STOP_S = 10
 STARTED = "started (bot: newsdedup)"  # Scrapy's first log line: the command runs, its handlers are in place
-
-
-def run_to_the_end(tmp_path, inputs, lake, spool, name: str) -> tuple[int, str]:
-    crawl = start_crawl(inputs, lake, spool, tmp_path / f"{name}.log")
-    try:
-        code = crawl.wait(timeout=600)
-    finally:
-        crawl.stop()
-    return code, crawl.output()
 
 
 @pytest.mark.parametrize(

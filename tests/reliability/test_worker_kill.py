@@ -14,7 +14,7 @@ import signal
 import time
 
 from tests.reliability.conftest import trials
-from tests.reliability.harness import TRACEBACK, build_corpus, busy_workers, start_crawl, verdict
+from tests.reliability.harness import TRACEBACK, build_corpus, busy_workers, run_to_the_end, start_crawl, verdict
 
 
 def test_workers_killed_at_random_then_a_rerun_loses_and_doubles_nothing(tmp_path, fault_record):
@@ -45,12 +45,8 @@ def test_workers_killed_at_random_then_a_rerun_loses_and_doubles_nothing(tmp_pat
         escaped += (code != 0) + (TRACEBACK in output)
         retried += json.loads(stats.read_text(encoding="utf-8")).get("extract/retried_after_crash", 0)
 
-        rerun = start_crawl(tmp_path / "in", lake, spool, tmp_path / f"rerun{trial}.log")
-        try:
-            escaped += rerun.wait(timeout=600) != 0
-        finally:
-            rerun.stop()
-        escaped += TRACEBACK in rerun.output()
+        code, output = run_to_the_end(tmp_path, tmp_path / "in", lake, spool, f"rerun{trial}")
+        escaped += (code != 0) + (TRACEBACK in output)
         found = verdict(lake, inputs)
         lost += found.lost
         duplicated += found.duplicated
