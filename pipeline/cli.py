@@ -3,6 +3,7 @@
     newsdedup summary --lake ./lake                      # short overview; --articles, --format json
     newsdedup report --lake s3://bucket/news --out report.html
     newsdedup compact --lake s3://bucket/news --dataset articles --partition ingest_date=2024-05-01
+    newsdedup enqueue backfill s3://archive/shards/ /data/dumps/    # inputs for `scrapy crawl files -a queue=backfill`
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def parser() -> argparse.ArgumentParser:
     compact.add_argument("--lake", required=True, help=lake_help)
     compact.add_argument("--dataset", required=True, choices=sorted(SCHEMAS))
     compact.add_argument("--partition", required=True, help=f"{PARTITION_KEY}=YYYY-MM-DD")
+    enqueue = commands.add_parser("enqueue", help="append inputs to a Redis list read by `scrapy crawl files -a queue=NAME`")
+    enqueue.add_argument("queue", help="the list's name (the spider's -a queue=NAME)")
+    enqueue.add_argument("inputs", nargs="*", help="files, folders or archive shards: local paths (made absolute) or s3:// URIs")
+    enqueue.add_argument("--redis", default=os.environ.get("REDIS_URL"), help="Redis URL (default: env REDIS_URL)")
     return root
 
 
@@ -67,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.out}: {os.path.getsize(args.out) / 1024:,.0f} KiB, {data['overview']['articles']:,} articles, "
               f"{len(data['runs'])} run(s){f', {alerts} drift alert(s)' if alerts else ''}")
         return 0
+    if args.command == "enqueue":
+        return enqueue(args.redis, args.queue, args.inputs)
     config = load_section(LakeConfig, "lake.yaml")
     manifest = compact_partition(open_store(args.lake, config), args.dataset, args.partition, config)
     if manifest is None:
@@ -76,6 +83,20 @@ def run(args: argparse.Namespace) -> int:
             f"{args.dataset}/{args.partition}: {len(manifest['replaces'])} file(s) -> {len(manifest['files'])}, "
             f"{manifest['rows'][args.dataset]} rows unchanged (manifest _runs/{manifest['run_id']}.json)"
         )
+    return 0
+
+
+def enqueue(url: str | None, name: str, inputs: list[str]) -> int:
+    """Append the inputs (checked to exist when local) and print what the list holds."""
+    from pipeline.sources import resolve_root
+    from pipeline.sources.queue import open_queue
+
+    entries = [str(resolve_root(entry)) for entry in inputs]  # InputNotFound (a ValueError) for a missing path
+    queue = open_queue(url, name, lease_seconds=1.0)  # pushes only: never takes a lease
+    queue.push(entries)
+    status = queue.status()
+    print(f"{name}: {len(entries)} input(s) queued; {status.pending} pending, "
+          f"{sum(status.held.values())} held by {len(status.held)} process(es)")
     return 0
 
 

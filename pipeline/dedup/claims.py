@@ -10,37 +10,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 from pipeline.dedup.storage import GRANTED, IndexStorage
+from pipeline.renewal import Renewal
 
 logger = logging.getLogger(__name__)
-
-
-@contextmanager
-def renewing(renew: Callable[[], object], every: float, what: str) -> Iterator[None]:
-    """Call `renew()` every `every` seconds from a thread while the block runs; a failed renewal is logged and
-    tried again at the next tick (a Redis restart shorter than the TTL costs nothing)."""
-    stop = threading.Event()
-
-    def loop() -> None:
-        while not stop.wait(every):
-            try:
-                renew()
-            except Exception as exc:  # noqa: BLE001 - redis errors: the next tick tries again
-                logger.warning("renewing the %s failed: %s", what, exc)
-
-    thread = threading.Thread(target=loop, name=f"renew {what}", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 class Claims:
@@ -53,15 +29,14 @@ class Claims:
         self.ttl_ms = int(ttl_seconds * 1000)
         self.token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.stats = stats
-        self._renewal = None
+        self._renewal = Renewal(self._renew, self.ttl_ms / 3000, "dedup claims")
 
     def claim(self, doc_id: str, take: bool = False) -> str:
         """GRANTED, KNOWN or CLAIMED (by another live process; with `take`, taken over); a grant is kept alive until
         `stop_renewing()`."""
         answer = self.index.claim([doc_id], self.token, self.ttl_ms, take)[0]
-        if answer == GRANTED and self._renewal is None:
-            self._renewal = renewing(self._renew, self.ttl_ms / 3000, "dedup claims")
-            self._renewal.__enter__()
+        if answer == GRANTED:
+            self._renewal.start()
         return answer
 
     def _renew(self) -> None:
@@ -73,9 +48,7 @@ class Claims:
 
     def stop_renewing(self) -> None:
         """Stop renewing (the claims were committed, or the run is abandoned and they expire with their TTL)."""
-        if self._renewal is not None:
-            self._renewal.__exit__(None, None, None)
-            self._renewal = None
+        self._renewal.stop()
 
     def exclusive(self):
         """The index alone for deciding and committing one run (a lock renewed while held, on Redis)."""

@@ -21,8 +21,9 @@ class DedupConfig:
     redis_url: str | None = None  # setting (or env) REDIS_URL overrides
     redis_prefix: str = "newsdedup:dedup"
     state_prefix: str = "_state/dedup"
-    # a doc_id claimed by a process that died is free again after this long (keep it below the input lease)
-    claim_ttl_seconds: float = 30.0
+    # a doc_id claimed by a process that died is free again after this long; at most 2/3 of the leases on the work
+    # (FRONTIER_LEASE_SECONDS, FILES_QUEUE_LEASE_SECONDS), so a page handed to another process is free by then
+    claim_ttl_seconds: float = 15.0
 
     # near-duplicate tier: MinHash (datasketch affine32 scheme) over word shingles of the normalized title and body
     seed: int = 1

@@ -25,11 +25,11 @@ from contextlib import contextmanager
 import numpy as np
 
 from pipeline.config import ConfigError
-from pipeline.dedup.claims import renewing
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.pairs import Holders
 from pipeline.dedup.records import DocFreq, Postings, Rep, StoredDoc
 from pipeline.dedup.storage import CLAIMED, GRANTED, KNOWN, NEAR, STORY, IndexStorage, params_mismatch, signature_params
+from pipeline.renewal import Renewal
 
 logger = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class RedisIndex(IndexStorage):
         lock = self.r.lock(f"{self.p}:commit_lock", timeout=ttl_ms / 1000, thread_local=False)
         lock.acquire()
         try:
-            with renewing(lock.reacquire, ttl_ms / 3000, "dedup commit lock"):
+            with Renewal(lock.reacquire, ttl_ms / 3000, "dedup commit lock"):
                 yield
         finally:
             try:
