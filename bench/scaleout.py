@@ -5,6 +5,8 @@ index) and moto_server (the S3 lake), both started here and stopped by PID. The 
 into `--shards` folders; each measurement queues every folder, starts its N processes together (1 extraction
 worker each, DEDUP_BACKEND=redis, a fresh lake and index) and times from the first start to the last exit,
 start-up and publishing included. Process counts alternate round by round, so load drifts hit all of them.
+It also sums the CPU seconds of every process involved (crawl processes, forkservers, workers; sampled every
+0.2 s): CPU per article does not depend on what else the machine runs, the wall-clock rate does.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import time
 import uuid
 from pathlib import Path
 
+import psutil
 import redis
 
 from bench.corpus import REPO
@@ -54,17 +57,39 @@ def measure(processes: int, entries: list[str], redis_url: str, moto, tmp: Path)
         for name, value in {**settings, "LAKE_SPOOL_DIR": tmp / f"spool-{tag}-{i}", "STATS_FILE": stats}.items():
             command += ["-s", f"{name}={value}"]
         env = {**os.environ, **moto.env()}
-        running.append((stats, subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)))
-    results = []
-    for stats, process in running:
-        _, err = process.communicate()
-        if process.returncode != 0:
-            sys.exit(f"crawl failed ({process.returncode}):\n{err.decode()[-3000:]}")
-        results.append(json.loads(stats.read_text()))
+        logs = tmp / f"{tag}-{i}.log"
+        with open(logs, "wb") as out:
+            running.append((stats, logs, psutil.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=out)))
+    cpu: dict[int, float] = {}
+    while any(process.poll() is None for _, _, process in running):
+        for _, _, process in running:
+            cpu.update(tree_cpu(process))
+        time.sleep(0.2)
     elapsed = time.perf_counter() - started
+    results = []
+    for stats, logs, process in running:
+        if process.returncode != 0:
+            sys.exit(f"crawl failed ({process.returncode}):\n{logs.read_text()[-3000:]}")
+        results.append(json.loads(stats.read_text()))
     articles = sum(r.get("lake/articles", 0) for r in results)
-    return {"rate": articles / elapsed, "elapsed": elapsed, "articles": articles,
+    return {"rate": articles / elapsed, "elapsed": elapsed, "articles": articles, "cpu": sum(cpu.values()),
             "popped": [r.get("files/queue/popped", 0) for r in results]}  # fmt: skip
+
+
+def tree_cpu(process: psutil.Process) -> dict[int, float]:
+    """User + system CPU seconds so far of a process and its descendants, by pid."""
+    found = {}
+    try:
+        family = [process, *process.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return found
+    for member in family:
+        try:
+            times = member.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        found[member.pid] = times.user + times.system
+    return found
 
 
 def process_scaling(counts: list[int], pages: Path, shards: int, rounds: int) -> None:
@@ -84,11 +109,15 @@ def process_scaling(counts: list[int], pages: Path, shards: int, rounds: int) ->
             shutil.rmtree(tmp / "shards", ignore_errors=True)
     medians = {n: sorted(r["rate"] for r in runs[n])[len(runs[n]) // 2] for n in counts}
     files = sum(1 for _ in pages.iterdir())
+    cpu = {n: sorted(r["cpu"] / r["articles"] for r in runs[n])[len(runs[n]) // 2] * 1000 for n in counts}
     for n in counts:
-        detail = "; ".join(f"{r['rate']:.1f}/s ({r['articles']} articles in {r['elapsed']:.1f}s, shards per process "
-                           f"{r['popped']})" for r in runs[n])  # fmt: skip
-        print(f"{n} process(es), 1 extraction worker each: {medians[n]:7.1f} articles/s (median of {rounds}: {detail})")
+        detail = "; ".join(f"{r['rate']:.1f}/s ({r['articles']} articles in {r['elapsed']:.1f}s, {r['cpu']:.0f} CPU s, "
+                           f"shards per process {r['popped']})" for r in runs[n])  # fmt: skip
+        print(f"{n} process(es), 1 extraction worker each: {medians[n]:7.1f} articles/s, {cpu[n]:.0f} CPU ms/article "
+              f"(medians of {rounds}: {detail})")
     first = counts[0]
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     for n in counts[1:]:
-        print(f"ratio {n} / {first} process(es): {medians[n] / medians[first]:.2f}x "
-              f"({files} pages in {shards} shards; {os.cpu_count()} cores on this machine)")
+        print(f"ratio {n} / {first} process(es): {medians[n] / medians[first]:.2f}x articles/s, "
+              f"{cpu[n] / cpu[first]:.2f}x CPU per article ({files} pages in {shards} shards; {os.cpu_count()} cores, "
+              f"load average {load} at the end)")

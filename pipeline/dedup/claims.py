@@ -35,7 +35,7 @@ class Claims:
         """GRANTED, KNOWN or CLAIMED (by another live process; with `take`, taken over); a grant is kept alive until
         `stop_renewing()`."""
         answer = self.index.claim([doc_id], self.token, self.ttl_ms, take)[0]
-        if answer == GRANTED:
+        if answer == GRANTED and self.index.shared:
             self._renewal.start()
         return answer
 

@@ -98,6 +98,8 @@ def unpack(doc_id: str, data: bytes, num_perm: int) -> StoredDoc:
 class RedisIndex(IndexStorage):
     """The index in Redis (`redis_url`, env REDIS_URL); checked and connected at start-up."""
 
+    shared = True
+
     def __init__(self, config: DedupConfig, client=None) -> None:
         super().__init__(config)
         if client is None:

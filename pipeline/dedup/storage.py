@@ -63,6 +63,8 @@ def params_mismatch(where: str, stored, wanted: dict, knob: str) -> ConfigError:
 class IndexStorage(ABC):
     """Committed documents, their posting lists and the document-frequency table; one commit per run."""
 
+    shared = False  # True when other processes write the same index: claims must then be renewed
+
     def __init__(self, config: DedupConfig) -> None:
         self.config = config
 
