@@ -81,3 +81,25 @@ def test_a_claim_ttl_that_could_outlive_the_lease_is_refused(redis_url, name):
         queue.check_claims(dataclasses.replace(shared, claim_ttl_seconds=25.0))
     with pytest.raises(ConfigError, match="needs REDIS_URL"):
         open_queue(None, name, 30.0)
+
+
+def test_enqueue_fills_the_list_with_absolute_paths_and_refuses_a_missing_one(redis_url, name, tmp_path, capsys, monkeypatch):
+    from pipeline.cli import main
+
+    (tmp_path / "shard").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert main(["enqueue", "--redis", redis_url, name, "shard", "s3://archive/2024/"]) == 0
+    assert capsys.readouterr().out.strip() == f"{name}: 2 input(s) queued; 2 pending, 0 held by 0 process(es)"
+    assert main(["enqueue", "--redis", redis_url, name, "missing"]) == 1
+    assert "path does not exist" in capsys.readouterr().err
+    queue = _queue(redis_url, name)
+    assert [queue.pop(), queue.pop(), queue.pop()] == [str(tmp_path / "shard"), "s3://archive/2024/", None]
+    queue.leave(published=True)
+
+
+def test_the_files_spider_takes_a_path_or_a_queue_not_both(tmp_path):
+    from spiders.files import FilesSpider
+
+    with pytest.raises(ConfigError, match="not both"):
+        FilesSpider(path=str(tmp_path), queue="backfill")
+    assert FilesSpider(queue="backfill").root is None
