@@ -42,7 +42,7 @@ class Shared:
         merged = {
             "LAKE_URI": self.lake, "LAKE_SPOOL_DIR": spool, "EXTRACT_WORKERS": 1, "LOG_LEVEL": "INFO",
             "DEDUP_BACKEND": "redis", "REDIS_URL": self.redis_url, "DEDUP_REDIS_PREFIX": self.dedup_prefix,
-            "FILES_QUEUE_LEASE_SECONDS": 3, "DEDUP_CLAIM_TTL_SECONDS": 2, **settings,
+            "FILES_QUEUE_LEASE_SECONDS": 6, "DEDUP_CLAIM_TTL_SECONDS": 4, **settings,
         }  # fmt: skip
         command = [sys.executable, "-m", "scrapy", "crawl", "files", "-a", f"queue={self.queue}"]
         for name, value in merged.items():
