@@ -111,8 +111,10 @@ def process_scaling(counts: list[int], pages: Path, shards: int, rounds: int) ->
     files = sum(1 for _ in pages.iterdir())
     cpu = {n: sorted(r["cpu"] / r["articles"] for r in runs[n])[len(runs[n]) // 2] * 1000 for n in counts}
     for n in counts:
-        detail = "; ".join(f"{r['rate']:.1f}/s ({r['articles']} articles in {r['elapsed']:.1f}s, {r['cpu']:.0f} CPU s, "
-                           f"shards per process {r['popped']})" for r in runs[n])  # fmt: skip
+        # cores used = CPU seconds / wall seconds: what the machine gave the run (others share it)
+        detail = "; ".join(f"{r['rate']:.1f}/s ({r['articles']} articles in {r['elapsed']:.1f}s, {r['cpu']:.0f} CPU s = "
+                           f"{r['cpu'] / r['elapsed']:.2f} cores used, shards per process {r['popped']})"
+                           for r in runs[n])  # fmt: skip
         print(f"{n} process(es), 1 extraction worker each: {medians[n]:7.1f} articles/s, {cpu[n]:.0f} CPU ms/article "
               f"(medians of {rounds}: {detail})")
     first = counts[0]
