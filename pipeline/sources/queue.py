@@ -23,12 +23,15 @@ import socket
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import ConfigError
 from pipeline.items import Article, RejectRecord
 from pipeline.renewal import Renewal
 from pipeline.sources import InputNotFound, SourceOptions, items_for, resolve_root
+
+if TYPE_CHECKING:
+    from pipeline.dedup import DedupConfig
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,8 @@ def queue_prefix(name: str) -> str:
 
 @dataclass(frozen=True)
 class QueueStatus:
+    """What a list holds: entries waiting, and entries popped but not acked, by process."""
+
     pending: int
     held: dict[str, int]  # worker -> entries it holds (alive or not yet reaped)
 
@@ -119,6 +124,7 @@ class InputQueue:
         return entry.decode() if isinstance(entry, bytes) else entry or None
 
     def renew(self) -> None:
+        """Extend this process's lease (called from the renewal thread)."""
         with self.client.pipeline(transaction=True) as pipe:
             pipe.sadd(self.workers_key, self.worker)
             pipe.set(f"{self.prefix}:alive:{self.worker}", 1, px=self.lease_ms)
@@ -129,7 +135,7 @@ class InputQueue:
         self._renewal.stop()
         return int(self._leave(keys=[self.workers_key, self.pending_key], args=[self.prefix, self.worker, int(published)]))
 
-    def check_claims(self, dedup) -> None:
+    def check_claims(self, dedup: DedupConfig) -> None:
         """Refuse a dedup claim TTL that could outlive this lease: a popped input handed to another process after
         its reader died would find that reader's pages still claimed, and land none of them."""
         ttl = dedup.claim_ttl_seconds
@@ -139,9 +145,11 @@ class InputQueue:
             )
 
     def held(self) -> list[str]:
+        """The entries this process holds (popped, not yet acked)."""
         return [e.decode() for e in self.client.lrange(f"{self.prefix}:held:{self.worker}", 0, -1)]
 
     def status(self) -> QueueStatus:
+        """Entries waiting, and held by each process that popped some."""
         workers = sorted(w.decode() for w in self.client.smembers(self.workers_key))
         pipe = self.client.pipeline(transaction=False)
         pipe.llen(self.pending_key)
