@@ -59,7 +59,8 @@ def measure(processes: int, entries: list[str], redis_url: str, moto, tmp: Path)
         env = {**os.environ, **moto.env()}
         logs = tmp / f"{tag}-{i}.log"
         with open(logs, "wb") as out:
-            running.append((stats, logs, psutil.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=out)))
+            process = psutil.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=out)
+        running.append((stats, logs, process))
     cpu: dict[int, float] = {}
     while any(process.poll() is None for _, _, process in running):
         for _, _, process in running:

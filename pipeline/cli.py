@@ -51,9 +51,9 @@ def parser() -> argparse.ArgumentParser:
     compact.add_argument("--lake", required=True, help=lake_help)
     compact.add_argument("--dataset", required=True, choices=sorted(SCHEMAS))
     compact.add_argument("--partition", required=True, help=f"{PARTITION_KEY}=YYYY-MM-DD")
-    enqueue = commands.add_parser("enqueue", help="append inputs to a Redis list read by `scrapy crawl files -a queue=NAME`")
+    enqueue = commands.add_parser("enqueue", help="append inputs to the Redis list `scrapy crawl files -a queue=NAME` reads")
     enqueue.add_argument("queue", help="the list's name (the spider's -a queue=NAME)")
-    enqueue.add_argument("inputs", nargs="*", help="files, folders or archive shards: local paths (made absolute) or s3:// URIs")
+    enqueue.add_argument("inputs", nargs="*", help="files, folders or archive shards: local paths (made absolute), s3:// URIs")
     enqueue.add_argument("--redis", default=os.environ.get("REDIS_URL"), help="Redis URL (default: env REDIS_URL)")
     return root
 
