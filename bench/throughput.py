@@ -1,11 +1,14 @@
 """Throughput of `scrapy crawl files` end to end against a plain trafilatura loop, in one run.
 
     python bench/throughput.py [--files 1000] [--workers N] [--memory-scale K] [--components]
+    python bench/throughput.py --processes 1,2 [--files 1000] [--shards 16] [--rounds 3]
 
 Corpus: the readability real-site pages replicated to --files HTML files, and the same pages
 rendered to text dumps with html-text. Prints R1 (plain single-process `trafilatura.extract` loop),
 P1 and PN (the whole crawl, startup and lake writing included, with 1 and N workers), their ratios,
-peak RSS of the crawl's process tree, and the per-stage split from the run's stats.
+peak RSS of the crawl's process tree, and the per-stage split from the run's stats. `--processes 1,2`
+instead times 1 and 2 `scrapy crawl files -a queue=NAME` processes (1 worker each) sharing one Redis list
+and one S3 lake on loopback (`bench/scaleout.py`).
 """
 
 from __future__ import annotations
@@ -198,7 +201,16 @@ def main() -> None:
                         help="only P<workers> of this checkout against TREE (another commit's checkout), alternating, 3 runs each")
     parser.add_argument("--components", action="store_true",
                         help="only time our replacements of library hot spots against the library calls")
+    parser.add_argument("--processes", metavar="N,M", help="only: N then M files processes on one input list and one lake")
+    parser.add_argument("--shards", type=int, default=16, help="with --processes: folders the pages are queued as")
+    parser.add_argument("--rounds", type=int, default=3, help="with --processes: measurements per process count")
     args = parser.parse_args()
+    if args.processes:
+        from bench.scaleout import process_scaling
+
+        counts = [int(n) for n in args.processes.split(",")]
+        process_scaling(counts, replicated(args.files, "html"), args.shards, args.rounds)
+        return
     if args.baseline:
         compare_with(args.baseline, args.files, args.workers)
         return

@@ -1,9 +1,10 @@
-"""The `newsdedup` command: look into a lake (`summary`, `report`) and maintain it (`compact`, `reindex`).
+"""The `newsdedup` command: look into a lake (`summary`, `report`), maintain it (`compact`, `reindex`), feed (`enqueue`).
 
     newsdedup summary --lake ./lake                      # short overview; --articles, --format json
     newsdedup report --lake s3://bucket/news --out report.html
     newsdedup compact --lake s3://bucket/news --dataset articles --partition ingest_date=2024-05-01
     newsdedup reindex --lake s3://bucket/news            # rebuild the dedup index from the articles
+    newsdedup enqueue backfill s3://archive/shards/ /data/dumps/    # inputs for `scrapy crawl files -a queue=backfill`
 """
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ def parser() -> argparse.ArgumentParser:
     reindex.add_argument(
         "--backend", choices=("lake", "redis"), help="the index to rebuild (default: configs/dedup.yaml's backend)"
     )
+    enqueue = commands.add_parser("enqueue", help="append inputs to the Redis list `scrapy crawl files -a queue=NAME` reads")
+    enqueue.add_argument("queue", help="the list's name (the spider's -a queue=NAME)")
+    enqueue.add_argument("inputs", nargs="*", help="files, folders or archive shards: local paths (made absolute), s3:// URIs")
+    enqueue.add_argument("--redis", default=os.environ.get("REDIS_URL"), help="Redis URL (default: env REDIS_URL)")
     return root
 
 
@@ -78,6 +83,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "reindex":
         return rebuild_index(args.lake, args.backend)
+    if args.command == "enqueue":
+        return enqueue(args.redis, args.queue, args.inputs)
     config = configured(LakeConfig)
     manifest = compact_partition(open_store(args.lake, config), args.dataset, args.partition, config)
     if manifest is None:
@@ -101,6 +108,20 @@ def rebuild_index(lake: str, backend: str | None) -> int:
         f"in {done.seconds:.1f} s; {done.changed:,} would be clustered differently today (their rows are unchanged)"
         + (f"; {done.unsigned:,} row(s) could not be signed and are not indexed" if done.unsigned else "")
     )
+    return 0
+
+
+def enqueue(url: str | None, name: str, inputs: list[str]) -> int:
+    """Append the inputs (checked to exist when local) and print what the list holds."""
+    from pipeline.sources import resolve_root
+    from pipeline.sources.queue import open_queue
+
+    entries = [str(resolve_root(entry)) for entry in inputs]  # InputNotFound (a ValueError) for a missing path
+    queue = open_queue(url, name, lease_seconds=1.0)  # pushes only: never takes a lease
+    queue.push(entries)
+    status = queue.status()
+    print(f"{name}: {len(entries)} input(s) queued; {status.pending} pending, "
+          f"{sum(status.held.values())} held by {len(status.held)} process(es)")
     return 0
 
 

@@ -50,7 +50,8 @@ def open_dedup(writer: LakeWriter, config: DedupConfig, *, count: Callable[[str,
             count("lake/leftovers_removed", len(removed))
         dedup = Deduplicator(config, open_index(config, writer.store))
         for run in runs:
-            manifest = _finish(writer, dedup, config, run)
+            with dedup.exclusive():  # decided against, and committed after, every other writer's runs
+                manifest = _finish(writer, dedup, config, run)
             count("lake/recovered_runs", 1)
             count("lake/recovered_files", len(manifest["files"]))
         return dedup
@@ -108,6 +109,6 @@ def _add_documents(dedup: Deduplicator, config: DedupConfig, run: SpooledRun) ->
                 continue
             if signature.content_hash != content_hash:
                 logger.error("spooled run %s: %s signs to another content hash than it landed with", run.run_id, url)
-            dedup.add(doc_id, url, signature)
+            dedup.add(doc_id, url, signature, landed=True)  # over the claim its dead process may still hold
             added += 1
     return added

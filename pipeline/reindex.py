@@ -102,9 +102,10 @@ def reindex(store: Store, lake_uri: str, options: RunOptions) -> Reindexed:
                     continue
                 dedup.add(row["doc_id"], row["url"], signature)
                 landed[row["doc_id"]] = (row["near_dup_of"], row["story_id"])
-            decision = dedup.finish_run()
-            lease.confirm()  # still the lake's writer: commit
-            dedup.commit(decision)
+            with dedup.exclusive():  # a shared (Redis) index: decided and committed as crawls do, one run at a time
+                decision = dedup.finish_run()
+                lease.confirm()  # still the lake's writer: commit
+                dedup.commit(decision)
             done.runs += 1
             done.documents += len(landed)
             done.changed += sum(

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pipeline.dedup import make_doc_id
+from pipeline.dedup import GRANTED, KNOWN, make_doc_id
 from pipeline.errors import INTERNAL_REASONS, Rejected
 from pipeline.extract import SiteTemplates
 from pipeline.items import Article
@@ -128,11 +128,11 @@ class IngestRun:
         article.run_id = self.run_id
         article.content_hash = signature.content_hash
         article.doc_id = make_doc_id(article.url, signature.content_hash)
-        if self.dedup.is_known(article.doc_id):
+        answer = self.dedup.add(article.doc_id, article.url, signature)
+        if answer != GRANTED:
+            # KNOWN: an earlier run (or this one) has it; else another live process claimed it and lands it
             article.already_ingested = True
-            self.count("dedup/already_ingested", 1)
-        else:
-            self.dedup.add(article.doc_id, article.url, signature)
+            self.count("dedup/already_ingested" if answer == KNOWN else "dedup/claimed_elsewhere", 1)
         self.count("time_us/dedup", int((time.perf_counter() - started) * 1e6))
 
     def land(self, article: Article) -> None:
@@ -196,6 +196,11 @@ class IngestRun:
         self.close_pool()
         if self._warm_up is not None:
             self._warm_up.join()
+        # Other processes sharing the index commit one at a time: this run is decided against all of them.
+        with self.dedup.exclusive():
+            return self._publish(settings)
+
+    def _publish(self, settings: dict) -> dict:
         outcome = self.dedup.finish_run()
         for link in outcome.links:
             self.writer.add_link(

@@ -35,6 +35,9 @@ FILES_MAX_BYTES = 10 * 1024 * 1024
 FILES_FOLLOW_SYMLINKS = False
 # WARC/JSONL inputs read at once (1: one after another); see docs/sources.md.
 FILES_PARALLEL_INPUTS = 1
+# `-a queue=NAME`: a process that stops renewing its lease for this long is dead: the inputs it popped go
+# back to the list (see docs/scaling.md). Keep DEDUP_CLAIM_TTL_SECONDS at most 2/3 of it.
+FILES_QUEUE_LEASE_SECONDS = 60.0
 
 # Crawl frontier of the web spider: "memory" (Scrapy's scheduler; JOBDIR resumes a stopped run) or
 # "redis" (one queue and dupefilter per source in REDIS_URL, shared by `news` processes on many hosts).

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pipeline.dedup.config import DedupConfig
-from pipeline.dedup.links import EXACT, NEAR, STORY, Assignment, Deduplicator, Link, RunDecision
+from pipeline.dedup.links import CLAIMED, EXACT, GRANTED, KNOWN, NEAR, STORY, Assignment, Deduplicator, Link, RunDecision
 from pipeline.dedup.signatures import DocSignature, compute_signature, content_hash, make_doc_id
 from pipeline.dedup.storage import IndexStorage, open_index
 
 __all__ = [
-    "EXACT", "NEAR", "STORY", "Assignment", "DedupConfig", "Deduplicator", "DocSignature", "IndexStorage", "Link",
+    "CLAIMED", "EXACT", "GRANTED", "KNOWN", "NEAR", "STORY", "Assignment", "DedupConfig", "Deduplicator", "DocSignature", "IndexStorage", "Link",
     "RunDecision", "compute_signature", "content_hash", "make_doc_id", "open_index",
 ]  # fmt: skip

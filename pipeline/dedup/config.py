@@ -21,6 +21,9 @@ class DedupConfig:
     redis_url: str | None = None  # setting (or env) REDIS_URL overrides
     redis_prefix: str = "newsdedup:dedup"
     state_prefix: str = "_state/dedup"
+    # a doc_id claimed by a process that died is free again after this long; at most 2/3 of the leases on the work
+    # (FRONTIER_LEASE_SECONDS, FILES_QUEUE_LEASE_SECONDS), so a page handed to another process is free by then
+    claim_ttl_seconds: float = 15.0
 
     # near-duplicate tier: MinHash (datasketch affine32 scheme) over word shingles of the normalized title and body
     seed: int = 1
@@ -60,6 +63,8 @@ class DedupConfig:
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise ConfigError(f"dedup.backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.claim_ttl_seconds <= 0:
+            raise ConfigError(f"dedup.claim_ttl_seconds must be > 0, got {self.claim_ttl_seconds}")
         if self.num_perm % self.near_bands:
             raise ConfigError(f"dedup.num_perm ({self.num_perm}) must be a multiple of near_bands ({self.near_bands})")
         for name in ("near_threshold", "near_containment", "story_threshold", "story_unanchored_threshold", "story_far_threshold",

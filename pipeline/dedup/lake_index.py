@@ -87,7 +87,10 @@ class LakeIndex(IndexStorage):
         columns = self.columns
         return [columns.record(row) for row in np.asarray(refs).tolist()]
 
-    def commit(self, run_seq: int, docs: list[StoredDoc], postings: Postings, df_delta: DocFreq) -> None:
+    def commit(
+        self, run_seq: int, docs: list[StoredDoc], postings: Postings, df_delta: DocFreq, token: str | None = None
+    ) -> None:
+        # one writer under the lake lease: `claim()` granted what the index did not know, nothing to release
         new = Columns.from_records(docs, postings, self.config)
         df = self.doc_freq()
         df.merge(df_delta)

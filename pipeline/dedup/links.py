@@ -1,9 +1,10 @@
 """The `Deduplicator`: one run's documents in, its links, clusters and index update out.
 
-One `Deduplicator` is the single writer of a run: `add()` keeps each new document, `finish_run()` decides every
-link of the run at once, in named stages (`groups` → exact groups, frequencies and sketches; `candidates`;
+One `Deduplicator` is the single writer of a run: `add()` claims and keeps each new document, `finish_run()` decides
+every link of the run at once, in named stages (`groups` → exact groups, frequencies and sketches; `candidates`;
 `decisions`; `clusters`), and returns a `RunDecision`; `commit(decision)` persists it. Nothing depends on the
-order of `add()` calls.
+order of `add()` calls. With several processes on one index, run `finish_run()` and `commit()` inside
+`with dedup.exclusive():` so that the run is decided against every run committed before it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.dedup.candidates import find_candidates
+from pipeline.dedup.claims import Claims
 from pipeline.dedup.clusters import EXACT, NEAR, STORY, Assignment, IndexUpdate, Link, cluster
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.decisions import decide
@@ -22,11 +24,11 @@ from pipeline.dedup.groups import exact_groups, frequencies_and_sketches
 from pipeline.dedup.records import DocFreq, content_key, site_key
 from pipeline.dedup.rundocs import RunDocs
 from pipeline.dedup.signatures import DocSignature
-from pipeline.dedup.storage import IndexStorage
+from pipeline.dedup.storage import CLAIMED, GRANTED, KNOWN, IndexStorage
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EXACT", "NEAR", "STORY", "Assignment", "Deduplicator", "Link", "RunDecision"]
+__all__ = ["CLAIMED", "EXACT", "GRANTED", "KNOWN", "NEAR", "STORY", "Assignment", "Deduplicator", "Link", "RunDecision"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class Deduplicator:
         self.config = config
         self.index = index
         self.stats: Counter[str] = Counter()
+        self.claims = Claims(index, config.claim_ttl_seconds, self.stats)
         self._run_seq: int | None = None
         self._docs: RunDocs | None = None
         self._decision: RunDecision | None = None
@@ -72,19 +75,36 @@ class Deduplicator:
             return True
         return self.index.known(doc_id)
 
-    def add(self, doc_id: str, url: str, signature: DocSignature) -> None:
-        """Keep one new document of this run (a known doc_id is ignored); links are decided by `finish_run()`."""
+    def add(self, doc_id: str, url: str, signature: DocSignature, *, landed: bool = False) -> str:
+        """Claim and keep one new document of this run; links are decided by `finish_run()`.
+
+        Returns GRANTED (added), KNOWN (an earlier run or this one has it) or CLAIMED (another live process met
+        it first and lands it); only GRANTED documents are this run's. `landed`: the document already has its row
+        (a spooled run being finished), so it takes over any claim: the claim of the process that died with it.
+        """
         if self._decision is not None:
             raise RuntimeError("add() after finish_run(): commit() first, then add the next run's documents")
-        if self.is_known(doc_id):
-            self.stats["dedup/known"] += 1
-            return
+        answer = KNOWN if self._docs is not None and doc_id in self._docs else self.claims.claim(doc_id, take=landed)
+        if answer != GRANTED:
+            self.stats["dedup/known" if answer == KNOWN else "dedup/claimed_elsewhere"] += 1
+            return answer
         if self._docs is None:
-            self._run_seq = self.index.begin_run()
             self._docs = RunDocs(self.config.num_perm)
         self._docs.add(doc_id, url, content_key(signature.content_hash), site_key(url), signature.published_day,
                        signature.near, signature.story)  # fmt: skip
         self.stats["dedup/added"] += 1
+        return GRANTED
+
+    def abandon(self) -> None:
+        """Drop this run's documents without committing; its claims are no longer renewed and expire."""
+        self.claims.stop_renewing()
+        if self._docs is not None:
+            self._docs.drop_shingles()
+        self._run_seq, self._docs, self._decision = None, None, None
+
+    def exclusive(self):
+        """Hold the index alone while deciding and committing a run (a no-op for a single writer)."""
+        return self.claims.exclusive()
 
     def finish_run(self) -> RunDecision:
         """Links and clusters of every document added in this run (independent of add() order); called again, the
@@ -94,6 +114,9 @@ class Deduplicator:
         if self._docs is None:
             return RunDecision({}, [], None)
         docs, config = self._docs, self.config
+        # Numbered now rather than at the first add(): runs commit in this order, and cluster representatives
+        # (earliest run first) must never be a run that committed after the documents they stand for.
+        self._run_seq = self.index.begin_run()
         groups = exact_groups(docs)
         sketches = frequencies_and_sketches(docs, groups, self.index, config)
         candidates = find_candidates(docs, groups, sketches, self.index, config)
@@ -110,6 +133,7 @@ class Deduplicator:
         if decision is not self._decision:
             raise ValueError("commit() takes the decision finish_run() returned for this run")
         records = update.records()
-        self.index.commit(update.run_seq, records, update.postings(self.config), update.run_df)
+        self.index.commit(update.run_seq, records, update.postings(self.config), update.run_df, self.claims.token)
+        self.claims.stop_renewing()
         self.stats["dedup/committed"] += len(records)
         self._run_seq, self._docs, self._decision = None, None, None

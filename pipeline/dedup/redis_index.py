@@ -6,6 +6,12 @@ posting lists, under the keys the algorithm gave), `:df` (count-min table, big-e
 `:df_docs`. A run's documents are written by one MULTI/EXEC transaction at commit (optimistic on `:df`), so
 a crashed run leaves the previous state intact and other processes see a run all at once. Lookups are
 pipelined: one round trip per posting kind.
+
+Several processes: `:claim:<doc_id>` (the token of the live run that met the page first, with a TTL its
+run renews; the set `:claims:<token>` lists them), taken by one Lua script per batch so that "known",
+"claimed by another" and "granted" are one atomic answer; `commit` deletes them in its MULTI/EXEC. Runs
+decide and commit one at a time under `:commit_lock` (redis-py's `Lock`, renewed while held), so a run's
+links are decided against every run committed before it.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from __future__ import annotations
 import json
 import logging
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -20,12 +28,54 @@ from pipeline.config import ConfigError
 from pipeline.dedup.config import DedupConfig
 from pipeline.dedup.pairs import Holders
 from pipeline.dedup.records import DocFreq, Postings, Rep, StoredDoc
-from pipeline.dedup.storage import NEAR, STORY, IndexStorage, params_mismatch, signature_params
+from pipeline.dedup.storage import CLAIMED, GRANTED, KNOWN, NEAR, STORY, IndexStorage, params_mismatch, signature_params
+from pipeline.renewal import Renewal
 
 logger = logging.getLogger(__name__)
 
 _HEAD = struct.Struct(">QII10sII10sIIIi")
 _KIND = {NEAR: "nb", STORY: "sp"}
+
+# ARGV: prefix, token, ttl ms, take (1: over another's claim), doc_ids... Returns one letter per id: k(nown), g(ranted), c(laimed elsewhere).
+_CLAIM = """
+local prefix, token, ttl, take = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
+local mine = prefix .. ':claims:' .. token
+local answers = {}
+for i = 5, #ARGV do
+  local id = ARGV[i]
+  local key = prefix .. ':claim:' .. id
+  if redis.call('HEXISTS', prefix .. ':docs', id) == 1 then
+    answers[#answers + 1] = 'k'
+  elseif take or redis.call('SET', key, token, 'NX', 'PX', ttl) or redis.call('GET', key) == token then
+    redis.call('SET', key, token, 'PX', ttl)
+    redis.call('SADD', mine, id)
+    answers[#answers + 1] = 'g'
+  else
+    answers[#answers + 1] = 'c'
+  end
+end
+redis.call('PEXPIRE', mine, ttl)
+return answers
+"""
+_ANSWER = {b"k": KNOWN, b"g": GRANTED, b"c": CLAIMED}
+
+# ARGV: prefix, token, ttl ms. Extends the token's claims; returns how many it no longer holds.
+_RENEW = """
+local prefix, token, ttl = ARGV[1], ARGV[2], ARGV[3]
+local mine = prefix .. ':claims:' .. token
+local lost = 0
+for _, id in ipairs(redis.call('SMEMBERS', mine)) do
+  local key = prefix .. ':claim:' .. id
+  if redis.call('GET', key) == token then
+    redis.call('PEXPIRE', key, ttl)
+  else
+    lost = lost + 1
+    redis.call('SREM', mine, id)
+  end
+end
+redis.call('PEXPIRE', mine, ttl)
+return lost
+"""
 
 
 def pack(doc: StoredDoc) -> bytes:
@@ -48,6 +98,8 @@ def unpack(doc_id: str, data: bytes, num_perm: int) -> StoredDoc:
 class RedisIndex(IndexStorage):
     """The index in Redis (`redis_url`, env REDIS_URL); checked and connected at start-up."""
 
+    shared = True
+
     def __init__(self, config: DedupConfig, client=None) -> None:
         super().__init__(config)
         if client is None:
@@ -68,6 +120,8 @@ class RedisIndex(IndexStorage):
             raise params_mismatch(repr(self.p), stored, json.loads(params), "redis_prefix")
         self._ids: list[str] = []  # references handed out by postings(): an index into this list
         self._ref_of: dict[str, int] = {}
+        self._claim = self.r.register_script(_CLAIM)
+        self._renew = self.r.register_script(_RENEW)
 
     def begin_run(self) -> int:
         return int(self.r.incr(f"{self.p}:run_seq"))
@@ -83,6 +137,31 @@ class RedisIndex(IndexStorage):
 
     def known(self, doc_id: str) -> bool:
         return bool(self.r.hexists(f"{self.p}:docs", doc_id))
+
+    def claim(self, doc_ids: list[str], token: str, ttl_ms: int, take: bool = False) -> list[str]:
+        if not doc_ids:
+            return []
+        return [_ANSWER[a] for a in self._claim(args=[self.p, token, ttl_ms, int(take), *doc_ids])]
+
+    def renew_claims(self, token: str, ttl_ms: int) -> int:
+        return int(self._renew(args=[self.p, token, ttl_ms]))
+
+    @contextmanager
+    def exclusive(self, ttl_ms: int) -> Iterator[None]:
+        from redis.exceptions import LockError
+
+        # The lock expires `ttl_ms` after its holder dies; alive, the holder renews it for as long as it decides,
+        # writes and commits (a large run takes longer than any fixed timeout).
+        lock = self.r.lock(f"{self.p}:commit_lock", timeout=ttl_ms / 1000, thread_local=False)
+        lock.acquire()
+        try:
+            with Renewal(lock.reacquire, ttl_ms / 3000, "dedup commit lock"):
+                yield
+        finally:
+            try:
+                lock.release()
+            except LockError:  # expired while we were stalled: another run may have committed meanwhile
+                logger.warning("dedup redis: the commit lock had expired before this run released it")
 
     def _ref(self, doc_id: str) -> int:
         ref = self._ref_of.get(doc_id)
@@ -109,7 +188,9 @@ class RedisIndex(IndexStorage):
         rows = self.r.hmget(f"{self.p}:docs", doc_ids)
         return [unpack(d, raw, self.config.num_perm) for d, raw in zip(doc_ids, rows, strict=True)]
 
-    def commit(self, run_seq: int, docs: list[StoredDoc], postings: Postings, df_delta: DocFreq) -> None:
+    def commit(
+        self, run_seq: int, docs: list[StoredDoc], postings: Postings, df_delta: DocFreq, token: str | None = None
+    ) -> None:
         import redis
 
         df_key = f"{self.p}:df"
@@ -128,6 +209,10 @@ class RedisIndex(IndexStorage):
                             pipe.sadd(f"{self.p}:sp:{value:08x}", doc.doc_id)
                     pipe.set(df_key, df.table.astype(">u4").tobytes())
                     pipe.set(f"{self.p}:df_docs", df.n_docs)
+                    if token is not None:  # the claims become the records above
+                        for start in range(0, len(docs), 1000):
+                            pipe.delete(*(f"{self.p}:claim:{doc.doc_id}" for doc in docs[start : start + 1000]))
+                        pipe.delete(f"{self.p}:claims:{token}")
                     pipe.execute()
                     break
                 except redis.WatchError:

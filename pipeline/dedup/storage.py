@@ -5,15 +5,17 @@ keeps committed documents and posting lists (key -> documents) and answers looku
 is posted under, how shared keys are counted into candidates and every decision belong to the algorithm
 (`links.Deduplicator` and the stages it runs), so the lake and Redis backends give the same links.
 
-Phase 2 (several writers on one lake) adds one operation here: an atomic claim of a doc_id before `add()`
-(Redis `SET <prefix>:claim:<doc_id> <run token> NX PX <ttl>`, renewed while the run lives, turned into the
-record by `commit`, released by expiry when its process dies), taking the place `known()` has now.
+Several writers on one index (phase 2) need two more operations: `claim()`, an atomic claim of doc_ids
+before `add()` (the first process to meet a page lands it; see docs/dedup.md), and `exclusive()`, which
+serializes the runs' decide-and-commit so that each run is decided against every run committed before it.
 """
 
 from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -27,6 +29,11 @@ logger = logging.getLogger(__name__)
 FORMAT = 3  # 3: title in the shingles, site and publish day per document, posting keys stored as given
 
 NEAR, STORY = "near", "story"  # the two posting kinds: LSH band keys and indexed story values
+
+# What `claim()` answers for each doc_id
+GRANTED = "granted"  # this token holds it now: add it
+KNOWN = "known"  # committed by an earlier run
+CLAIMED = "claimed"  # held by another live process: it lands the page
 
 
 def signature_params(config: DedupConfig) -> dict:
@@ -57,6 +64,8 @@ def params_mismatch(where: str, stored, wanted: dict, knob: str) -> ConfigError:
 class IndexStorage(ABC):
     """Committed documents, their posting lists and the document-frequency table; one commit per run."""
 
+    shared = False  # True when other processes write the same index: claims must then be renewed
+
     def __init__(self, config: DedupConfig) -> None:
         self.config = config
 
@@ -72,6 +81,21 @@ class IndexStorage(ABC):
     def known(self, doc_id: str) -> bool:
         """Whether `doc_id` was committed by an earlier run."""
 
+    def claim(self, doc_ids: list[str], token: str, ttl_ms: int, take: bool = False) -> list[str]:
+        """GRANTED, KNOWN or CLAIMED for each of `doc_ids`, atomically per id; with `take`, another's claim is taken
+        over. Claims of one `token` last `ttl_ms` unless renewed; `commit(..., token)` turns them into records. A
+        single writer grants what it does not know."""
+        return [KNOWN if self.known(doc_id) else GRANTED for doc_id in doc_ids]
+
+    def renew_claims(self, token: str, ttl_ms: int) -> int:
+        """Extend every claim `token` holds by `ttl_ms`; returns how many it had lost (expired, taken by another)."""
+        return 0
+
+    @contextmanager
+    def exclusive(self, ttl_ms: int) -> Iterator[None]:
+        """Hold the index alone (between deciding a run and committing it); a single writer always does."""
+        yield
+
     @abstractmethod
     def postings(self, kind: str, keys: np.ndarray) -> Holders:
         """Who holds each of the uint32 `keys` of one kind (NEAR or STORY), repeats included: committed documents
@@ -82,8 +106,11 @@ class IndexStorage(ABC):
         """Records of the documents `postings` referred to, in the order of `refs`."""
 
     @abstractmethod
-    def commit(self, run_seq: int, docs: list[StoredDoc], postings: Postings, df_delta: DocFreq) -> None:
-        """Persist one run's documents under the given posting keys and add its frequencies, atomically."""
+    def commit(
+        self, run_seq: int, docs: list[StoredDoc], postings: Postings, df_delta: DocFreq, token: str | None = None
+    ) -> None:
+        """Persist one run's documents under the given posting keys and add its frequencies, atomically; the claims
+        of `token` end with it."""
 
     def close(self) -> None:
         """Release connections; the default backend holds none."""

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from pipeline.dedup import Deduplicator, compute_signature, make_doc_id, open_index
+from pipeline.dedup import GRANTED, Deduplicator, compute_signature, make_doc_id, open_index
 from pipeline.lake.store import LocalStore
 
 from .conftest import seed_doc
@@ -26,7 +26,7 @@ def _variant(body: str, every: int = 40) -> str:
 def _run(dedup, docs):
     """Add `docs` as one run; the run's outcome."""
     for doc in docs:
-        assert dedup.add(*doc) is None
+        assert dedup.add(*doc) == GRANTED
     return dedup.finish_run()
 
 
