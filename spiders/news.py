@@ -94,9 +94,11 @@ class NewsSpider(scrapy.Spider):
     def on_run_opened(self, run) -> None:
         # The run's store and dedup backend: LAKE_URI is read once, for the run, and one store serves both.
         self.seen = open_seen_store(self.source.name, run.store, run.options.dedup.backend, run.options.dedup.redis_url)
-        if self.settings.get("SCHEDULER_BACKEND") == "redis" and not isinstance(self.seen, RedisSeenStore):
-            raise ConfigError("SCHEDULER_BACKEND=redis shares the crawl between processes: the seen-URL store must be "
-                              "shared too (set DEDUP_BACKEND=redis and REDIS_URL)")
+        if self.settings.get("SCHEDULER_BACKEND") == "redis":
+            if not isinstance(self.seen, RedisSeenStore):
+                raise ConfigError("SCHEDULER_BACKEND=redis shares the crawl between processes: the seen-URL store must "
+                                  "be shared too (set DEDUP_BACKEND=redis and REDIS_URL)")
+            run.options.dedup.check_claims_within(self.settings.getfloat("FRONTIER_LEASE_SECONDS"), "FRONTIER_LEASE_SECONDS")
         self.variants = Variants(self.seen, self._stored_this_run, self.policy)
 
     # --- entry points, re-read every run -------------------------------------------------------

@@ -80,6 +80,16 @@ class DedupConfig:
         if min(self.near_shingle_words, self.near_shingle_chars, self.story_shingle_words, self.story_shingle_chars) < 1:
             raise ConfigError("dedup shingle sizes must be >= 1")
 
+    def check_claims_within(self, lease_seconds: float, lease_setting: str) -> None:
+        """Refuse a claim TTL that could outlive the lease under which work is handed out (`lease_setting`):
+        work handed to another process after its holder died would find that holder's pages still claimed,
+        and land none of them."""
+        if self.backend == "redis" and self.claim_ttl_seconds > lease_seconds * 2 / 3:
+            raise ConfigError(
+                f"DEDUP_CLAIM_TTL_SECONDS ({self.claim_ttl_seconds:g}) must be at most 2/3 of "
+                f"{lease_setting} ({lease_seconds:g})"
+            )
+
     @property
     def near_rows(self) -> int:
         return self.num_perm // self.near_bands

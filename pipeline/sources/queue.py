@@ -136,13 +136,8 @@ class InputQueue:
         return int(self._leave(keys=[self.workers_key, self.pending_key], args=[self.prefix, self.worker, int(published)]))
 
     def check_claims(self, dedup: DedupConfig) -> None:
-        """Refuse a dedup claim TTL that could outlive this lease: a popped input handed to another process after
-        its reader died would find that reader's pages still claimed, and land none of them."""
-        ttl = dedup.claim_ttl_seconds
-        if dedup.backend == "redis" and ttl > self.lease_ms / 1000 * 2 / 3:
-            raise ConfigError(
-                f"DEDUP_CLAIM_TTL_SECONDS ({ttl:g}) must be at most 2/3 of FILES_QUEUE_LEASE_SECONDS ({self.lease_ms / 1000:g})"
-            )
+        """Refuse a dedup claim TTL that could outlive this lease (see `DedupConfig.check_claims_within`)."""
+        dedup.check_claims_within(self.lease_ms / 1000, "FILES_QUEUE_LEASE_SECONDS")
 
     def held(self) -> list[str]:
         """The entries this process holds (popped, not yet acked)."""

@@ -12,9 +12,11 @@ import threading
 import time
 import uuid
 
+import pytest
 import redis
 
-from pipeline.dedup import CLAIMED, GRANTED, KNOWN, Deduplicator, open_index
+from pipeline.config import ConfigError
+from pipeline.dedup import CLAIMED, GRANTED, KNOWN, DedupConfig, Deduplicator, open_index
 from pipeline.lake.store import LocalStore
 
 from .conftest import seed_doc
@@ -150,3 +152,13 @@ def test_a_landed_document_takes_over_the_claim_of_the_run_that_spooled_it(confi
     assert recovering.add(*doc, landed=True) == GRANTED
     dead.abandon()
     assert _commit(recovering).assignments.keys() == {doc[0]}
+
+
+def test_a_claim_may_not_outlive_the_lease_that_hands_work_to_another_process():
+    """A claim held by a dead process past the lease of its work (a frontier request, a queued input) would
+    make the process that takes the work over find every page claimed, and land none."""
+    shared = DedupConfig(backend="redis", redis_url="redis://127.0.0.1:1/0", claim_ttl_seconds=25)
+    with pytest.raises(ConfigError, match="DEDUP_CLAIM_TTL_SECONDS .* FRONTIER_LEASE_SECONDS"):
+        shared.check_claims_within(30.0, "FRONTIER_LEASE_SECONDS")
+    shared.check_claims_within(60.0, "FILES_QUEUE_LEASE_SECONDS")
+    DedupConfig(claim_ttl_seconds=25).check_claims_within(30.0, "FRONTIER_LEASE_SECONDS")  # one writer: no claims

@@ -32,7 +32,7 @@ class Fleet:
 
     def start(self, slot: int) -> None:
         settings = {"SCHEDULER_BACKEND": "redis", "REDIS_URL": self.redis_url, "DEDUP_BACKEND": "redis",
-                    "FRONTIER_LEASE_SECONDS": "3", "DOWNLOAD_DELAY": "0.5", "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
+                    "FRONTIER_LEASE_SECONDS": "6", "DEDUP_CLAIM_TTL_SECONDS": "4", "DOWNLOAD_DELAY": "0.5", "CONCURRENT_REQUESTS_PER_DOMAIN": "1",
                     "EXTRACT_WORKERS": "1", "LAKE_SPOOL_DIR": str(self.folder / f"spool-{slot}")}
         command, stats_file = self.news_cmd(self.lake, "-a", f"source={self.source}", settings=settings)
         log = (self.folder / f"crawl-{slot}-{len(self.stats_files)}.log").open("w")
