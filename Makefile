@@ -17,15 +17,16 @@ $(STAMP): pyproject.toml setup.py
 
 install: $(STAMP)
 
+# A Debian package, installed when `$(1)` fails: by apt-get as root, else a line saying how ($(3)).
+apt_need = $(1) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(2) >/dev/null; \
+	  else echo "$(2) missing: run 'sudo apt-get install $(2)' ($(3))"; fi; }
+
 # Tests start their own servers on free loopback ports: SeaweedFS and moto come from PyPI (dev extra),
 # redis-server and chromium (the report's browser test) from Debian's packages.
 servers:
-	@command -v redis-server >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
-	  else echo "redis-server missing: run 'sudo apt-get install redis-server' (Redis tests are skipped without it)"; fi; }
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing: run 'sudo apt-get install chromium' (the report's browser test is skipped without it)"; fi; }
+	@$(call apt_need,command -v redis-server,redis-server,Redis tests are skipped without it)
+	@$(call apt_need,command -v chromium,chromium,the report's browser test is skipped without it)
 
 demo: install
 	$(BIN)/scrapy crawl files -s LAKE_URI=$(LAKE) -s LOG_LEVEL=WARNING
@@ -37,9 +38,7 @@ test: install servers
 
 # datatrove's WARC reader (the side-by-side baseline of bench/warc.py) needs libmagic from Debian.
 bench: install
-	@dpkg -s libmagic1 >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmagic1 >/dev/null; \
-	  else echo "libmagic1 missing: run 'sudo apt-get install libmagic1' (bench/warc.py's datatrove baseline needs it)"; fi; }
+	@$(call apt_need,dpkg -s libmagic1,libmagic1,bench/warc.py's datatrove baseline needs it)
 	$(BIN)/python -m pip install -q -e '.[dev,bench]'
 	$(BIN)/python bench/extraction.py
 	$(BIN)/python bench/dedup.py

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,11 +26,6 @@ DEFAULT_CONFIG_DIR = PACKAGED_CONFIG_DIR if PACKAGED_CONFIG_DIR.is_dir() else CH
 
 class ConfigError(ValueError):
     """A configuration file or value that cannot be used; the message says what to change."""
-
-
-def config_dir() -> Path:
-    """The folder a single-file load reads: env `NEWSDEDUP_CONFIG_DIR`, else the packaged `configs/`."""
-    return Path(os.environ.get("NEWSDEDUP_CONFIG_DIR") or DEFAULT_CONFIG_DIR)
 
 
 def read_yaml(path: str | Path) -> dict[str, Any]:
@@ -71,15 +67,6 @@ def build(cls: type[T], values: dict[str, Any] | None, *, where: str = "") -> T:
         raise ConfigError(f"{where or cls.__name__}: {exc}") from exc
 
 
-def load_section(cls: type[T], filename: str, section: str | None = None, directory: str | Path | None = None) -> T:
-    """Load `cls` from one file, `<directory or config dir>/<filename>` (optionally one top-level `section`)."""
-    path = Path(directory or config_dir()) / filename
-    data = read_yaml(path) if path.exists() else {}
-    if section is not None:
-        data = data.get(section) or {}
-    return build(cls, data, where=f"{path}{':' + section if section else ''}")
-
-
 def config_dirs() -> list[Path]:
     """The YAML layers, lowest first: the packaged `configs/`, then env `NEWSDEDUP_CONFIG_DIR` if set."""
     dirs = [DEFAULT_CONFIG_DIR]
@@ -89,29 +76,32 @@ def config_dirs() -> list[Path]:
     return dirs
 
 
+def _layers(filename: str) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """(path, mapping) of `filename` in every config dir that has it, lowest layer first."""
+    for directory in config_dirs():
+        path = directory / filename
+        if path.exists():
+            yield path, read_yaml(path)
+
+
 def layered_values(cls: type, filename: str) -> dict[str, Any]:
     """The keys of `filename` in every config dir, later dirs overriding earlier ones key by key.
 
     A user's config dir only needs the keys it changes; each file's unknown keys fail with its path.
     """
     values: dict[str, Any] = {}
-    for directory in config_dirs():
-        path = directory / filename
-        if path.exists():
-            data = read_yaml(path)
-            check_keys(cls, data, str(path))
-            values.update(data)
+    for path, data in _layers(filename):
+        check_keys(cls, data, str(path))
+        values.update(data)
     return values
 
 
 def layered_sections(filename: str) -> dict[str, dict[str, Any]]:
     """Like `layered_values` for a file of sections (`section: {key: value}`): merged section by section, key by key."""
     sections: dict[str, dict[str, Any]] = {}
-    for directory in config_dirs():
-        path = directory / filename
-        if path.exists():
-            for name, keys in read_yaml(path).items():
-                if keys is not None and not isinstance(keys, dict):
-                    raise ConfigError(f"{path}: section {name!r} must be a mapping of keys, got {type(keys).__name__}")
-                sections.setdefault(name, {}).update(keys or {})
+    for path, data in _layers(filename):
+        for name, keys in data.items():
+            if keys is not None and not isinstance(keys, dict):
+                raise ConfigError(f"{path}: section {name!r} must be a mapping of keys, got {type(keys).__name__}")
+            sections.setdefault(name, {}).update(keys or {})
     return sections

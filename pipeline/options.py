@@ -21,14 +21,16 @@ import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from pipeline.config import ConfigError, build, layered_sections, layered_values
 from pipeline.dedup import DedupConfig
 from pipeline.extract import ExtractConfig
 from pipeline.lake import LakeConfig
 from pipeline.report.drift import DriftConfig
-from pipeline.sources.config import FILENAME as SOURCES_FILE, SourcesConfig, sources_config
+
+if TYPE_CHECKING:
+    from pipeline.sources.config import SourcesConfig
 
 T = TypeVar("T")
 
@@ -165,7 +167,10 @@ def configured(cls: type[T], settings: SettingsLike | None = None) -> T:
 
 def configured_sources() -> SourcesConfig:
     """The file sources' configuration: `sources.yaml` of every config layer, section by section, key by key."""
-    return sources_config(layered_sections(SOURCES_FILE), where=f"{SOURCES_FILE} (packaged configs/ and $NEWSDEDUP_CONFIG_DIR)")
+    # Imported here: the `pipeline.sources` package (WARC, JSONL, S3 readers) is the files spider's alone.
+    from pipeline.sources.config import FILENAME, sources_config
+
+    return sources_config(layered_sections(FILENAME), where=f"{FILENAME} (packaged configs/ and $NEWSDEDUP_CONFIG_DIR)")
 
 
 def run_options(settings: SettingsLike | None = None) -> RunOptions:

@@ -20,7 +20,7 @@ def elsewhere(tmp_path_factory):
 
 
 def test_installed_package_carries_its_configs(installed, elsewhere):
-    probe = "import json, os, pipeline.config as c; d = c.config_dir(); "
+    probe = "import json, os, pipeline.config as c; d = c.config_dirs()[0]; "
     probe += "print(json.dumps([c.__file__, str(d), os.listdir(d)]))"
     found = run([installed.bin / "python", "-c", probe], cwd=elsewhere, env=installed.env).stdout
     module, config_dir, listed = json.loads(found)

@@ -12,7 +12,8 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.config import ConfigError, load_section
+from pipeline.config import ConfigError
+from pipeline.options import configured
 from pipeline.lake import ARTICLES, LINKS, REJECTS, LakeConfig, LakeUnavailable, LakeWriter, open_store
 from pipeline.lake.schema import hive_partitioning
 from pipeline.lake.spool import RunDir
@@ -205,12 +206,13 @@ def test_recover_discards_a_run_that_died_before_closing_and_skips_live_ones(tmp
     w2.close({}, settings={})
 
 
-def test_lake_yaml_loads_and_rejects_unknown_keys(tmp_path):
-    assert load_section(LakeConfig, "lake.yaml") == LakeConfig()
+def test_lake_yaml_loads_and_rejects_unknown_keys(tmp_path, monkeypatch):
+    assert configured(LakeConfig) == LakeConfig()
+    monkeypatch.setenv("NEWSDEDUP_CONFIG_DIR", str(tmp_path))
     (tmp_path / "lake.yaml").write_text("row_group_rowz: 5\n")
     with pytest.raises(ConfigError, match="row_group_rowz"):
-        load_section(LakeConfig, "lake.yaml", directory=tmp_path)
+        configured(LakeConfig)
     (tmp_path / "lake.yaml").write_text("multipart_chunksize: 1024\n")
     with pytest.raises(ConfigError, match="5 MiB"):
-        load_section(LakeConfig, "lake.yaml", directory=tmp_path)
+        configured(LakeConfig)
     assert os.environ.get("AWS_SECRET_ACCESS_KEY") is None or "secret" not in Path("configs/lake.yaml").read_text()

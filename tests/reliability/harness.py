@@ -93,16 +93,6 @@ def start_crawl(inputs: Path, lake: Path, spool: Path, log: Path, *, settings: d
     return Crawl(process, log, time.monotonic())
 
 
-def run_to_the_end(tmp_path: Path, inputs: Path, lake: Path, spool: Path, name: str) -> tuple[int, str]:
-    """A crawl left alone until it exits (a rerun after a fault): its exit code and its output."""
-    crawl = start_crawl(inputs, lake, spool, tmp_path / f"{name}.log")
-    try:
-        code = crawl.wait(timeout=600)
-    finally:
-        crawl.stop()
-    return code, crawl.output()
-
-
 def read(lake: Path, name: str) -> list[dict]:
     folder = lake / name
     if not folder.exists():
@@ -131,6 +121,18 @@ def verdict(lake: Path, inputs: list[Path]) -> Verdict:
     contradicted = {row["url"] for row in rejects if not row.get("retryable")} & landed
     duplicated = (len(urls) - len(landed)) + (len(doc_ids) - len(set(doc_ids))) + len(contradicted)
     return Verdict(lost, duplicated, articles, rejects)
+
+
+def crawl_and_judge(folder: Path, inputs: list[Path], lake: Path, spool: Path, log: Path, *,
+                    settings: dict | None = None) -> tuple[int, Verdict]:
+    """A crawl of `folder` left alone until it exits (a rerun after a fault, or a run on bad inputs): how many
+    escapes it showed (a non-zero exit, a traceback) and what the lake then holds for `inputs`."""
+    crawl = start_crawl(folder, lake, spool, log, settings=settings)
+    try:
+        code = crawl.wait(timeout=600)
+    finally:
+        crawl.stop()
+    return (code != 0) + (TRACEBACK in crawl.output()), verdict(lake, inputs)
 
 
 def busy_workers(crawl: Crawl, timeout: float = 120) -> list[int]:

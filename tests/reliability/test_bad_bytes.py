@@ -12,7 +12,7 @@ import json
 import random
 
 from tests.reliability.conftest import trials
-from tests.reliability.harness import TRACEBACK, build_corpus, start_crawl, verdict
+from tests.reliability.harness import build_corpus, crawl_and_judge
 
 # What UTF-8 read as cp1252, Latin-1 or Mac Roman looks like: never in the original pages.
 MOJIBAKE = ("â€", "Ã", "Ø§", "Ù„", "‚Ä", "Â ")
@@ -38,16 +38,9 @@ def test_a_few_bad_bytes_cost_a_few_characters_never_the_article(tmp_path, fault
             corrupt(path, rng, rng.randint(1, 6))
         corrupted_total += len(corrupted)
         lake, stats = tmp_path / f"lake{trial}", tmp_path / f"stats{trial}.json"
-        crawl = start_crawl(tmp_path / f"in{trial}", lake, tmp_path / f"spool{trial}", tmp_path / f"bad{trial}.log",
-                            settings={"STATS_FILE": stats})
-        try:
-            code = crawl.wait(timeout=600)
-        finally:
-            crawl.stop()
-        escaped += (code != 0) + (TRACEBACK in crawl.output())
-        found = verdict(lake, inputs)
-        lost += found.lost
-        duplicated += found.duplicated
+        escapes, found = crawl_and_judge(tmp_path / f"in{trial}", inputs, lake, tmp_path / f"spool{trial}",
+                                         tmp_path / f"bad{trial}.log", settings={"STATS_FILE": stats})
+        escaped, lost, duplicated = escaped + escapes, lost + found.lost, duplicated + found.duplicated
         escaped += sum(row["reason"] == "internal_error" for row in found.rejects)
         texts = {row["url"]: row["text"] for row in found.articles}
         reasons = {row["url"]: row["reason"] for row in found.rejects}

@@ -10,7 +10,7 @@ rejects are retryable, and a healthy rerun lands every input, which supersedes t
 from __future__ import annotations
 
 from tests.reliability.conftest import trials
-from tests.reliability.harness import TRACEBACK, build_corpus, run_to_the_end, start_crawl, verdict
+from tests.reliability.harness import build_corpus, crawl_and_judge, start_crawl, verdict
 
 BROKEN_WORKERS = """
 import os, sys
@@ -44,11 +44,8 @@ def test_a_broken_worker_pool_fails_the_run_and_a_rerun_supersedes_its_rejects(t
         rejects = verdict(lake, inputs).rejects
         escaped += len(rejects) != len(inputs) or not all(row["retryable"] for row in rejects)
 
-        code, output = run_to_the_end(tmp_path, tmp_path / "in", lake, spool, f"rerun{trial}")
-        escaped += (code != 0) + (TRACEBACK in output)
-        found = verdict(lake, inputs)
-        lost += found.lost
-        duplicated += found.duplicated
+        escapes, found = crawl_and_judge(tmp_path / "in", inputs, lake, spool, tmp_path / f"rerun{trial}.log")
+        escaped, lost, duplicated = escaped + escapes, lost + found.lost, duplicated + found.duplicated
     fault_record("workers that cannot start (failure threshold), then a rerun", trials=count, lost=lost,
                  duplicated=duplicated, escaped=escaped, note="exit 1 above INGEST_MAX_ERROR_RATE; rerun supersedes")
 

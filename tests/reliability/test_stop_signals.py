@@ -16,7 +16,7 @@ import time
 import pytest
 
 from tests.reliability.conftest import trials
-from tests.reliability.harness import TRACEBACK, build_corpus, no_process_left, run_to_the_end, start_crawl, verdict
+from tests.reliability.harness import TRACEBACK, build_corpus, crawl_and_judge, no_process_left, start_crawl
 
 # A graceful stop waits for the documents in flight (MAX_ITEMS_IN_FLIGHT of them) and the publish;
 # seconds on an idle machine, more on one shared by many processes. The hang it replaces lasted >10 min.
@@ -69,11 +69,8 @@ def test_a_stop_signal_at_a_random_point_then_a_rerun_loses_and_doubles_nothing(
         escaped += not finished and "newsdedup: run failed:" not in output.splitlines()[-1]
         assert no_process_left(crawl), "worker processes outlived the crawl"
 
-        code, output = run_to_the_end(tmp_path, tmp_path / "in", lake, spool, f"rerun{trial}")
-        escaped += (code != 0) + (TRACEBACK in output)
-        found = verdict(lake, inputs)
-        lost += found.lost
-        duplicated += found.duplicated
+        escapes, found = crawl_and_judge(tmp_path / "in", inputs, lake, spool, tmp_path / f"rerun{trial}.log")
+        escaped, lost, duplicated = escaped + escapes, lost + found.lost, duplicated + found.duplicated
     fault_record(f"{signal.Signals(signum).name} at a random point, then a rerun", trials=count, lost=lost,
                  duplicated=duplicated, escaped=escaped,
                  note=f"{stopped} of {count} runs stopped before their end (an undisturbed run: {lasts:.1f} s); "
@@ -107,10 +104,7 @@ def test_a_second_signal_exits_at_once_and_the_next_run_brings_everything(tmp_pa
         escaped += TRACEBACK in output
         assert no_process_left(crawl), "worker processes outlived the crawl"
 
-        code, output = run_to_the_end(tmp_path, tmp_path / "in", lake, spool, f"rerun{trial}")
-        escaped += (code != 0) + (TRACEBACK in output)
-        found = verdict(lake, inputs)
-        lost += found.lost
-        duplicated += found.duplicated
+        escapes, found = crawl_and_judge(tmp_path / "in", inputs, lake, spool, tmp_path / f"rerun{trial}.log")
+        escaped, lost, duplicated = escaped + escapes, lost + found.lost, duplicated + found.duplicated
     fault_record("second SIGINT (forced exit), then a rerun", trials=count, lost=lost, duplicated=duplicated,
                  escaped=escaped)

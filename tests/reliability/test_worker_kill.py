@@ -14,7 +14,7 @@ import signal
 import time
 
 from tests.reliability.conftest import trials
-from tests.reliability.harness import TRACEBACK, build_corpus, busy_workers, run_to_the_end, start_crawl, verdict
+from tests.reliability.harness import TRACEBACK, build_corpus, busy_workers, crawl_and_judge, start_crawl
 
 
 def test_workers_killed_at_random_then_a_rerun_loses_and_doubles_nothing(tmp_path, fault_record):
@@ -45,11 +45,8 @@ def test_workers_killed_at_random_then_a_rerun_loses_and_doubles_nothing(tmp_pat
         escaped += (code != 0) + (TRACEBACK in output)
         retried += json.loads(stats.read_text(encoding="utf-8")).get("extract/retried_after_crash", 0)
 
-        code, output = run_to_the_end(tmp_path, tmp_path / "in", lake, spool, f"rerun{trial}")
-        escaped += (code != 0) + (TRACEBACK in output)
-        found = verdict(lake, inputs)
-        lost += found.lost
-        duplicated += found.duplicated
+        escapes, found = crawl_and_judge(tmp_path / "in", inputs, lake, spool, tmp_path / f"rerun{trial}.log")
+        escaped, lost, duplicated = escaped + escapes, lost + found.lost, duplicated + found.duplicated
     assert kills, "no worker was found to kill"
     fault_record("SIGKILL of an extraction worker, then a rerun", trials=kills, lost=lost, duplicated=duplicated,
                  escaped=escaped, note=f"{retried} documents in flight retried in a fresh worker or pool")
