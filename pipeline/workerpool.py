@@ -130,12 +130,22 @@ class WorkerPool:
         )
 
     def _start_workers(self) -> None:
-        try:
-            # Waiting for a worker to run a task means a pool closed right after (a crawl that fails to
-            # start) never pulls the pipe from under a worker still reading its start-up arguments.
-            self._pool.schedule(_start).result()
-        except BaseException as exc:  # noqa: BLE001 - raised again with every document (`run`)
-            self._start_error = exc
+        # A worker killed while it warms up (the OOM killer, an operator) breaks the pool before it served
+        # anything: one fresh pool is tried, as a document whose worker died gets one fresh worker. Workers
+        # that cannot start at all fail twice, and every document then says why (`run`).
+        for attempt in range(1 + RETRIES_AFTER_CRASH):
+            try:
+                # Waiting for a worker to run a task means a pool closed right after (a crawl that fails to
+                # start) never pulls the pipe from under a worker still reading its start-up arguments.
+                self._pool.schedule(_start).result()
+                return
+            except BaseException as exc:  # noqa: BLE001 - raised again with every document (`run`)
+                if attempt == RETRIES_AFTER_CRASH:
+                    self._start_error = exc
+                    return
+                logger.warning("the worker pool failed to start (%s); starting a fresh one", _describe(exc))
+                broken, self._pool = self._pool, self._new_pool()
+                threading.Thread(target=_stop, args=(broken,), name="worker-pool-stop", daemon=True).start()
 
     @property
     def _templates_path(self) -> Path:
