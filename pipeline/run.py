@@ -197,8 +197,14 @@ class IngestRun:
         if self._warm_up is not None:
             self._warm_up.join()
         # Other processes sharing the index commit one at a time: this run is decided against all of them.
-        with self.dedup.exclusive():
-            return self._publish(settings)
+        try:
+            with self.dedup.exclusive():
+                return self._publish(settings)
+        except BaseException:
+            # Not published: its inputs may go back to a queue at once, so its claims are left to lapse rather
+            # than renewed while this process winds down; the spool's recovery sorts out who landed what.
+            self.dedup.abandon()
+            raise
 
     def _publish(self, settings: dict) -> dict:
         outcome = self.dedup.finish_run()
@@ -220,7 +226,8 @@ class IngestRun:
             self.dedup.commit(outcome)
             self.store.write_bytes(TEMPLATES_KEY, self.templates.to_json().encode("utf-8"))
 
-        return self.writer.close(pairs, settings=settings, before_manifest=commit_state)
+        index_run = outcome.update.run_seq if outcome.update is not None else None
+        return self.writer.close(pairs, settings=settings, index_run=index_run, before_manifest=commit_state)
 
     def close_pool(self) -> None:
         if self._pool is not None:

@@ -72,13 +72,23 @@ class LakeIndex(IndexStorage):
         return self._columns
 
     def begin_run(self) -> int:
-        return int(self.manifest["run_seq"]) + 1
+        # Reserved: a run that fails before committing never hands its number on, so a number names one run
+        # (`run_of`) when that run's spooled rows are published later (pipeline/recovery.py).
+        reserved = int(self.store.read_bytes(f"{self.prefix}/reserved") or 0)
+        run_seq = max(int(self.manifest["run_seq"]), reserved) + 1
+        self.store.write_bytes(f"{self.prefix}/reserved", str(run_seq).encode())
+        return run_seq
 
     def doc_freq(self) -> DocFreq:
         return DocFreq(self.df.table.copy(), self.df.n_docs)
 
     def known(self, doc_id: str) -> bool:
         return self.columns.row_of(doc_id) is not None
+
+    def run_of(self, doc_ids: list[str]) -> dict[str, int]:
+        columns = self.columns
+        rows = {doc_id: columns.row_of(doc_id) for doc_id in doc_ids}
+        return {doc_id: columns.record(row).run_seq for doc_id, row in rows.items() if row is not None}
 
     def postings(self, kind: str, keys: np.ndarray) -> Holders:
         return self.columns.postings(kind, keys)

@@ -138,6 +138,10 @@ class RedisIndex(IndexStorage):
     def known(self, doc_id: str) -> bool:
         return bool(self.r.hexists(f"{self.p}:docs", doc_id))
 
+    def run_of(self, doc_ids: list[str]) -> dict[str, int]:
+        rows = self.r.hmget(f"{self.p}:docs", doc_ids) if doc_ids else []
+        return {d: _HEAD.unpack_from(raw)[1] for d, raw in zip(doc_ids, rows, strict=True) if raw is not None}
+
     def claim(self, doc_ids: list[str], token: str, ttl_ms: int, take: bool = False) -> list[str]:
         if not doc_ids:
             return []

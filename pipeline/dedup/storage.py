@@ -81,6 +81,10 @@ class IndexStorage(ABC):
     def known(self, doc_id: str) -> bool:
         """Whether `doc_id` was committed by an earlier run."""
 
+    @abstractmethod
+    def run_of(self, doc_ids: list[str]) -> dict[str, int]:
+        """The sequence number of the run that committed each of `doc_ids` the index knows (others left out)."""
+
     def claim(self, doc_ids: list[str], token: str, ttl_ms: int, take: bool = False) -> list[str]:
         """GRANTED, KNOWN or CLAIMED for each of `doc_ids`, atomically per id; with `take`, another's claim is taken
         over. Claims of one `token` last `ttl_ms` unless renewed; `commit(..., token)` turns them into records. A

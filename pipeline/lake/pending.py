@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,9 +64,14 @@ class SpooledRun:
         return out
 
     def reassign(
-        self, assignments: Mapping[str, tuple[str | None, str]], links: list[dict], config: LakeConfig
+        self,
+        assignments: Mapping[str, tuple[str | None, str]],
+        links: list[dict],
+        config: LakeConfig,
+        drop: Collection[str] = frozenset(),
     ) -> list[str]:
-        """Rewrite the run's final articles (near_dup_of, story_id) and links as decided again.
+        """Rewrite the run's final articles (near_dup_of, story_id) and links as decided again, without the
+        articles in `drop` (landed by another run meanwhile).
 
         New files are written aside, then renamed over the old ones (same names: a row count does not
         change), then old files left over are deleted: a kill at any point leaves every row in place.
@@ -79,6 +84,8 @@ class SpooledRun:
 
         def articles() -> Iterator[pa.Table]:
             for table in self.batches("articles", batch_rows=config.spool_batch_rows):
+                if drop:
+                    table = table.filter(pa.array([d not in drop for d in table["doc_id"].to_pylist()], pa.bool_()))
                 found = [assignments.get(d, (None, d)) for d in table["doc_id"].to_pylist()]
                 for name, values in (("near_dup_of", [f[0] for f in found]), ("story_id", [f[1] for f in found])):
                     table = table.set_column(table.schema.get_field_index(name), name, pa.array(values, pa.string()))

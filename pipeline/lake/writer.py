@@ -110,6 +110,9 @@ class LakeWriter:
         """Publish a run another process left in the spool; `gone`: its keys an earlier attempt uploaded but it no longer has."""
         if gone:
             self.store.delete_keys(list(gone))
+        # Its rejects again, against the lake as it is now: its inputs may have gone back to a queue and been
+        # rejected by another run since it closed.
+        run.state["rejects_final"] = False
         manifest = self._publish(run.dir, run.state, before_manifest=before_manifest, recovered_by=self.run_id)
         logger.warning("published run %s from the spool (%s rows)", run.run_id, manifest["rows"])
         return manifest
@@ -120,9 +123,13 @@ class LakeWriter:
         assignments: Mapping[str, tuple[str | None, str]],
         *,
         settings: dict,
+        index_run: int | None = None,
         before_manifest: Callable[[], None] | None = None,
     ) -> dict:
-        """Finalize, publish and commit the run; returns its manifest. Raises LakeUnavailable (spool kept)."""
+        """Finalize, publish and commit the run; returns its manifest. Raises LakeUnavailable (spool kept).
+
+        `index_run`: the number the dedup index gives this run's documents when `before_manifest` commits them,
+        kept in the spool: a recovery tells the run's own commit from another run's by it."""
         if self.closed:
             raise RuntimeError(f"run {self.run_id} is already closed")
         self.closed = True
@@ -134,6 +141,7 @@ class LakeWriter:
             "settings": settings,
             "counts": self._finalize(assignments),
             "rejects_final": False,
+            "index_run": index_run,
         }
         self.run.write_state(state)
         try:

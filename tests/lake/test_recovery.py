@@ -54,7 +54,13 @@ def ingest(w: LakeWriter, dedup: Deduplicator, rows: list[dict], *, commit=None)
             | {"method": x.method, "run_id": w.run_id}
         )
     assignments = {d: (a.near_dup_of, a.story_id) for d, a in outcome.assignments.items()}
-    return w.close(assignments, settings={}, before_manifest=(lambda: commit(outcome)) if commit else lambda: dedup.commit(outcome))
+    index_run = outcome.update.run_seq if outcome.update is not None else None
+    try:
+        return w.close(assignments, settings={}, index_run=index_run,
+                       before_manifest=(lambda: commit(outcome)) if commit else lambda: dedup.commit(outcome))
+    except LakeUnavailable:
+        dedup.abandon()  # as `IngestRun.close` does: the run's claims lapse
+        raise
 
 
 def lake_dedup(store) -> Deduplicator:
@@ -110,7 +116,7 @@ def test_a_run_killed_after_its_commit_is_published_without_committing_again(tmp
 
 def test_a_run_whose_index_moved_on_is_decided_again_against_it(tmp_path, redis_url, caplog):
     """Redis backend: another writer committed a near copy of a spooled article before it was recovered."""
-    config = DedupConfig(backend="redis", redis_url=redis_url, redis_prefix=f"test:{uuid.uuid4().hex}")
+    config = DedupConfig(backend="redis", redis_url=redis_url, redis_prefix=f"test:{uuid.uuid4().hex}", claim_ttl_seconds=1)
     store = open_store(str(tmp_path / "lake"))
     first = article(1, "r1", text=body(1))
     with pytest.raises(LakeUnavailable):
