@@ -68,6 +68,8 @@ def _free_reason(holder: dict, age: float, default_ttl: float) -> str | None:
 class WriterLease:
     """The lease of one run; `acquire` it, `confirm` before committing, `release` when done (idempotent)."""
 
+    key = LEASE_KEY
+
     def __init__(self, store: Store, run_id: str, ttl_seconds: float) -> None:
         self.store = store
         self.run_id = run_id
@@ -79,7 +81,8 @@ class WriterLease:
         self._renewals = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._state: dict = {}  # tag and heartbeat thread, shared with the finalizer (which must not hold self)
+        # key, tag and heartbeat thread, shared with the finalizer (which must not hold self)
+        self._state: dict = {"key": self.key}
         # released however the process ends short of SIGKILL (interpreter exit runs finalizers)
         self._finalizer = weakref.finalize(self, WriterLease._release_quietly, store, self._stop, self._state)
 
@@ -98,25 +101,26 @@ class WriterLease:
     def acquire(self) -> WriterLease:
         """Take the lease or raise `LakeBusy` naming its holder; starts the heartbeat."""
         for _ in range(3):  # a lost race is retried: the winner then shows up as the holder
-            current = self.store.read_versioned(LEASE_KEY)
+            current = self.store.read_versioned(self.key)
             if current is None:
-                tag = self.store.write_if(LEASE_KEY, self._body(), tag=None)
+                tag = self.store.write_if(self.key, self._body(), tag=None)
             else:
                 holder = _holder(current)
                 reason = _free_reason(holder, current.age, self.ttl)
                 if reason is None:
                     raise LakeBusy(self._busy_message(holder, current.age))
                 logger.warning(
-                    "taking over the writer lease of %s from %s: %s",
+                    "taking over the %s of %s from %s: %s",
+                    self.key,
                     self.store.uri,
                     _holder_text(holder, current.age),
                     reason,
                 )
-                tag = self.store.write_if(LEASE_KEY, self._body(), tag=current.tag)
+                tag = self.store.write_if(self.key, self._body(), tag=current.tag)
             if tag is not None:
                 self._hold(tag)
                 return self
-        current = self.store.read_versioned(LEASE_KEY)
+        current = self.store.read_versioned(self.key)
         raise LakeBusy(self._busy_message(_holder(current), current.age if current else 0.0))
 
     def _busy_message(self, holder: dict, age: float) -> str:
@@ -142,9 +146,9 @@ class WriterLease:
         if self.lost is not None or self.tag is None:
             return
         self._renewals += 1
-        tag = self.store.write_if(LEASE_KEY, self._body(), tag=self.tag)
+        tag = self.store.write_if(self.key, self._body(), tag=self.tag)
         if tag is None:
-            current = self.store.read_versioned(LEASE_KEY)
+            current = self.store.read_versioned(self.key)
             held = _holder_text(_holder(current), current.age) if current else None
             self.lost = f"now held by {held}" if held else "the lease object was deleted"
             logger.error("the writer lease of %s was lost: %s", self.store.uri, self.lost)
@@ -185,7 +189,21 @@ class WriterLease:
         if tag is None:
             return
         try:
-            if store.delete_if(LEASE_KEY, tag):
+            if store.delete_if(state["key"], tag):
                 logger.info("writer lease of %s released", store.uri)
         except LakeUnavailable as exc:
             logger.warning("could not release the writer lease of %s (it expires on its own): %s", store.uri, exc)
+
+
+class CompactionLease(WriterLease):
+    """One compaction at a time on a lake: two would both rewrite the same files, and readers count both."""
+
+    key = "_state/compaction-lease.json"
+
+    def _busy_message(self, holder: dict, age: float) -> str:
+        ttl = float(holder.get("ttl_seconds") or self.ttl)
+        return (
+            f"the lake {self.store.uri} is being compacted by {_holder_text(holder, age)}; one compaction runs at a "
+            f"time: try again once it finished (a lease its holder stopped renewing expires {ttl:.0f} s after its "
+            "last renewal)"
+        )

@@ -86,3 +86,35 @@ def list_run_ids(store: Store) -> list[str]:
         for key in store.list_keys(RUNS_PREFIX.rstrip("/"))
         if key.endswith(".json")
     ]
+
+
+def read_manifests(store: Store) -> list[dict]:
+    """Every manifest of the lake (runs and compactions), in key order; one GET each, a few at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    keys = [key for key in store.list_keys(RUNS_PREFIX.rstrip("/")) if key.endswith(".json")]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        blobs = list(pool.map(store.read_bytes, keys))
+    manifests = []
+    for key, blob in zip(keys, blobs, strict=True):
+        try:
+            manifests.append(json.loads(blob))
+        except (TypeError, ValueError):
+            logger.warning("%s: unreadable manifest, its files are left out", key)
+    return manifests
+
+
+def committed_keys(store: Store) -> dict[str, list[str]] | None:
+    """The data files of each dataset that readers see: those the lake's manifests list, minus those a
+    compaction replaced (deleted only after its own manifest is written). Files of a run still publishing, or
+    waiting in some spool, are in no manifest yet. None when no run of ours wrote the folder (no manifest)."""
+    manifests = read_manifests(store)
+    if not manifests:
+        return None
+    listed: set[str] = set()
+    replaced: set[str] = set()
+    for manifest in manifests:
+        listed.update(f["key"] for f in manifest.get("files", []))
+        replaced.update(manifest.get("replaces", []))
+    keys = sorted(listed - replaced)
+    return {name: [k for k in keys if dataset_of(k) == name] for name in SCHEMAS}

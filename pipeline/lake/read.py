@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pyarrow.dataset as ds
 
+from pipeline.lake.manifest import committed_keys
 from pipeline.lake.schema import SCHEMAS, hive_partitioning
+from pipeline.lake.store import open_store
 
 logger = logging.getLogger(__name__)
 
@@ -29,14 +31,25 @@ def arrow_filesystem(uri: str):
     return pafs.LocalFileSystem(), str(Path(uri).expanduser().resolve())
 
 
-def open_dataset(lake_uri: str, name: str) -> ds.Dataset:
+def open_dataset(lake_uri: str, name: str, snapshot: dict[str, list[str]] | None = None) -> ds.Dataset:
     """One dataset of the lake (`articles`, `links`, `rejects`) with `ingest_date` from the partitions.
 
-    A dataset with no files yet is an empty dataset of the right schema, not an error.
+    Only the files of published runs, as their manifests list them (`committed_keys`, or `snapshot` when the
+    caller took it, for several datasets at one moment): rows of a run still publishing, and the files a
+    compaction replaced, are not read twice. A folder without manifests is read as listed. A dataset with no
+    files yet is an empty dataset of the right schema, not an error.
     """
     filesystem, root = arrow_filesystem(lake_uri)
     path = f"{root}/{name}"
     schema = SCHEMAS[name].append(hive_partitioning().schema.field(0))
+    if snapshot is None:
+        snapshot = committed_keys(open_store(lake_uri))
+    if snapshot is not None:
+        files = [f"{root}/{key}" for key in snapshot.get(name, [])]
+        if not files:
+            return ds.dataset([], schema=schema, format="parquet")
+        return ds.dataset(files, filesystem=filesystem, format="parquet", partitioning=hive_partitioning(),
+                          partition_base_dir=path, schema=schema)  # fmt: skip
     info = filesystem.get_file_info(path)
     if info.type.name == "NotFound":
         return ds.dataset([], schema=schema, format="parquet")

@@ -15,7 +15,7 @@ from typing import Any
 
 from pyarrow.fs import LocalFileSystem
 
-from pipeline.lake.manifest import RUNS_PREFIX
+from pipeline.lake.manifest import RUNS_PREFIX, committed_keys
 from pipeline.lake.read import open_dataset
 from pipeline.lake.schema import PARTITION_KEY, SCHEMAS
 from pipeline.lake.store import open_store
@@ -47,14 +47,16 @@ class LakeView:
     and `rejects_with_source`; after `load()`, the tables `docs` (see `DOCS`) and `rejects_by_source`.
     """
 
-    def __init__(self, uri: str) -> None:
+    def __init__(self, uri: str, snapshot: dict[str, list[str]] | None = None) -> None:
         import duckdb
 
         self.uri = uri
         self.con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
         self.con.execute("SET enable_progress_bar = false")  # a per-connection option
+        # Every dataset as the manifests list it at one moment (`snapshot`, or now): no run half-read.
+        snapshot = snapshot if snapshot is not None else committed_keys(open_store(uri))
         for name in SCHEMAS:
-            self._attach(name, open_dataset(uri, name))
+            self._attach(name, open_dataset(uri, name, snapshot))
         self.execute(f"CREATE VIEW rejects_with_source AS SELECT *, {REJECT_SOURCE} AS source FROM rejects")
 
     def _attach(self, name: str, dataset) -> None:

@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import TextIO
 from urllib.parse import unquote, urlsplit
 
+from pyarrow.lib import ArrowException
+
+from pipeline.lake.manifest import committed_keys
+from pipeline.lake.store import open_store
 from pipeline.report import queries
-from pipeline.report.lakeview import LakeView
+from pipeline.report.lakeview import LakeQueryError, LakeView
+
+logger = logging.getLogger(__name__)
 
 TOP = 5
+ATTEMPTS = 5  # a compaction every few seconds still lets a read through
 
 
 def display_name(url: str) -> str:
@@ -154,11 +164,30 @@ def reading_examples(lake: str) -> list[str]:
 
 
 def summary(lake_uri: str, *, articles: bool = False, as_json: bool = False, out: TextIO | None = None) -> None:
+    """Print the overview (or every article) of the lake as its manifests list it when read.
+
+    Runs keep publishing and compactions keep replacing files while this reads: a file deleted under it
+    (replaced by a compaction that published after this read the manifests) makes it read the lake again."""
     out = out or sys.stdout
-    with LakeView(lake_uri) as lake:
-        if articles:  # one pass over the articles, not the aggregates' table
-            print_articles(lake, out, as_json)
-        elif as_json:
-            print(json.dumps(overview_data(lake.load()), ensure_ascii=False, indent=1, default=str), file=out)
-        else:
-            print_overview(overview_data(lake.load()), out)
+    store = open_store(lake_uri)
+    for attempt in range(1, ATTEMPTS + 1):
+        snapshot = committed_keys(store)
+        # Written out only once whole: a reading started over prints nothing twice.
+        with tempfile.SpooledTemporaryFile(max_size=16 << 20, mode="w+", encoding="utf-8") as text:
+            try:
+                with LakeView(lake_uri, snapshot) as lake:
+                    if articles:  # one pass over the articles, not the aggregates' table
+                        print_articles(lake, text, as_json)
+                    elif as_json:
+                        print(json.dumps(overview_data(lake.load()), ensure_ascii=False, indent=1, default=str),
+                              file=text)
+                    else:
+                        print_overview(overview_data(lake.load()), text)
+            except (LakeQueryError, OSError, ArrowException) as exc:
+                if attempt == ATTEMPTS or committed_keys(store) == snapshot:
+                    raise
+                logger.info("files of %s were replaced while read (%s): reading it again", lake_uri, exc)
+                continue
+            text.seek(0)
+            shutil.copyfileobj(text, out)
+            return

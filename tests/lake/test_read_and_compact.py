@@ -13,7 +13,9 @@ import pyarrow.fs as pafs
 import pytest
 
 from pipeline.cli import main
-from pipeline.lake import LakeConfig, LakeWriter, open_store
+from pipeline.lake import LakeBusy, LakeConfig, LakeWriter, open_store
+from pipeline.lake.compact import compact_partition
+from pipeline.lake.lease import CompactionLease
 from pipeline.lake.read import open_dataset
 from tests.lake.rows import article, link, reject
 
@@ -108,3 +110,24 @@ def test_compact_keeps_the_row_set_and_replaces_small_files(where, request, tmp_
 def test_compact_refuses_a_bad_partition(tmp_path, capsys):
     assert main(["compact", "--lake", str(tmp_path), "--dataset", "articles", "--partition", "day=1"]) == 1
     assert "ingest_date=YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_one_compaction_at_a_time_and_the_files_of_a_killed_one_are_neither_read_nor_kept(tmp_path):
+    store = open_store(str(tmp_path / "lake"))
+    rows = fill(store, tmp_path)
+    partition = "articles/ingest_date=2024-05-01"
+    # What a compaction killed after its upload, before its manifest, leaves: a copy of rows no manifest lists
+    first = store.list_keys(partition)[0]
+    orphan = f"{partition}/part-compact-20240502T000000Z-dead00-0.parquet"
+    store.put_file(store.path(first), orphan)
+    expected = sorted(r["doc_id"] for r in rows)
+    assert sorted(open_dataset(store.uri, "articles").to_table()["doc_id"].to_pylist()) == expected
+    held = CompactionLease(store, "compact-other", 60).acquire()
+    try:
+        with pytest.raises(LakeBusy, match="being compacted by run compact-other"):
+            compact_partition(store, "articles", "ingest_date=2024-05-01", LakeConfig())
+    finally:
+        held.release()
+    manifest = compact_partition(store, "articles", "ingest_date=2024-05-01", LakeConfig())
+    assert store.list_keys(partition) == [f["key"] for f in manifest["files"]]  # the orphan is gone too
+    assert sorted(open_dataset(store.uri, "articles").to_table()["doc_id"].to_pylist()) == expected
