@@ -38,6 +38,7 @@ from pipeline.dedup import CLAIMED, GRANTED, DedupConfig, Deduplicator, compute_
 from pipeline.errors import Rejected
 from pipeline.lake import LakeWriter
 from pipeline.lake.pending import SpooledRun
+from pipeline.shared_templates import LOG_NAME, store_templates
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,11 @@ def _finish(writer: LakeWriter, dedup: Deduplicator, config: DedupConfig, run: S
     started = time.perf_counter()
     added, drop = _add_documents(dedup, config, run)
     if not added and not drop:
-        logger.info("spooled run %s: nothing to commit (no article, or all already in the dedup index, committed by this run)", run.run_id)
-        return writer.publish_spooled(run)
+        logger.info(
+            "spooled run %s: nothing to commit (no article, or all already in the dedup index, committed by this run)",
+            run.run_id,
+        )
+        return writer.publish_spooled(run, before_manifest=lambda: _merge_templates(writer, run))
     outcome = dedup.finish_run()
     assignments = {doc_id: (a.near_dup_of, a.story_id) for doc_id, a in outcome.assignments.items()}
     links = [
@@ -108,7 +112,12 @@ def _finish(writer: LakeWriter, dedup: Deduplicator, config: DedupConfig, run: S
         added,
         time.perf_counter() - started,
     )
-    return writer.publish_spooled(run, gone=gone, before_manifest=lambda: dedup.commit(outcome))
+
+    def commit() -> None:
+        dedup.commit(outcome)
+        _merge_templates(writer, run)
+
+    return writer.publish_spooled(run, gone=gone, before_manifest=commit)
 
 
 def _add_documents(dedup: Deduplicator, config: DedupConfig, run: SpooledRun) -> tuple[int, set[str]]:
@@ -165,3 +174,10 @@ def _sign(run: SpooledRun, config: DedupConfig, url, text, language, title, publ
     if signature.content_hash != content_hash:
         logger.error("spooled run %s: %s signs to another content hash than it landed with", run.run_id, url)
     return signature
+
+
+def _merge_templates(writer: LakeWriter, run: SpooledRun) -> None:
+    """Merge the site templates the spooled run learned (its log of observed pages) into the lake's."""
+    log = run.dir.path / LOG_NAME
+    if log.exists():
+        store_templates(writer.store, log)

@@ -20,21 +20,18 @@ from pathlib import Path
 
 from pipeline.dedup import GRANTED, KNOWN, make_doc_id
 from pipeline.errors import INTERNAL_REASONS, Rejected
-from pipeline.extract import SiteTemplates
 from pipeline.items import Article
 from pipeline.lake import LakeWriter
 from pipeline.lake.store import open_store
 from pipeline.options import RunOptions, run_options
 from pipeline.recovery import open_dedup
+from pipeline.shared_templates import LOG_NAME, load_templates, store_templates
 from pipeline.workerpool import WorkerPool, pool_for
 from pipeline.workers import GivenMetadata
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["IngestRun", "RunOptions", "new_run_id", "run_options"]
-
-TEMPLATES_KEY = "_state/templates.json"
-
 
 def new_run_id(now: datetime) -> str:
     """Sortable, unique run id: UTC start time plus random suffix."""
@@ -70,8 +67,7 @@ class IngestRun:
             config=self.options.lake,
         )
         self.dedup = open_dedup(self.writer, self.options.dedup, count=self.count)
-        data = self.store.read_bytes(TEMPLATES_KEY)
-        self.templates = SiteTemplates.from_json(data.decode("utf-8")) if data else SiteTemplates()
+        self.templates = load_templates(self.store, self.writer.run.path / LOG_NAME)
         self.is_open = True
         self.start_workers()
         # The kernels `finish_run` needs load (~0.7 s) in the background while the source starts sending
@@ -224,7 +220,8 @@ class IngestRun:
 
         def commit_state() -> None:
             self.dedup.commit(outcome)
-            self.store.write_bytes(TEMPLATES_KEY, self.templates.to_json().encode("utf-8"))
+            if store_templates(self.store, self.templates.log, self.templates):
+                self.count("templates/merged_with_other_runs", 1)
 
         index_run = outcome.update.run_seq if outcome.update is not None else None
         return self.writer.close(pairs, settings=settings, index_run=index_run, before_manifest=commit_state)

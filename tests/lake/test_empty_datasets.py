@@ -66,6 +66,7 @@ def test_compacting_only_empty_files_keeps_the_dataset_readable(tmp_path):
     # a second empty file, as when two writers on the Redis backend both found the dataset without one
     partition = lake / f"links/{PARTITION_KEY}={DAY}"
     (partition / "part-r0-0.parquet").write_bytes((partition / "part-r1-0.parquet").read_bytes())
-    (lake / "_runs/r0.json").write_text((lake / "_runs/r1.json").read_text().replace('"r1"', '"r0"'))
+    manifest = (lake / "_runs/r1.json").read_text().replace('"r1"', '"r0"').replace("part-r1-", "part-r0-")
+    (lake / "_runs/r0.json").write_text(manifest)
     assert compact_partition(store, "links", f"{PARTITION_KEY}={DAY}", LakeConfig()) is not None
     assert columns_by_reader(lake, "links")["pandas"] == (0, [*SCHEMAS["links"].names, PARTITION_KEY])

@@ -12,6 +12,7 @@ import redis
 
 from pipeline.sources.queue import queue_prefix
 from tests.lake.fault_proxy import FaultProxy
+from tests.scale.conftest import corpus, lake_bucket, moto  # noqa: F401 - fixtures
 from tests.scale.processes import Lake, Shared, wait_until
 
 pytestmark = pytest.mark.timeout(300)
@@ -25,7 +26,7 @@ def spooled_urls(spool: Path) -> Counter[str]:
 
 
 def test_a_failed_publish_whose_inputs_another_process_landed_adds_no_row_twice(
-    corpus, redis_url, moto, lake_bucket, tmp_path
+    corpus, redis_url, moto, lake_bucket, tmp_path, fault_record  # noqa: F811
 ):
     shared = Shared(redis_url, f"s3://{lake_bucket}/news", moto.env())
     dumps_a, dumps_b = corpus[2], corpus[3]  # two folders; seeds 000 (in a) and 002 (in b) tell the same story
@@ -33,7 +34,7 @@ def test_a_failed_publish_whose_inputs_another_process_landed_adds_no_row_twice(
     proxy = FaultProxy(moto.endpoint).start()
     proxy.fail("PUT", "/articles/", "503", times=1000)  # the store refuses its data files: the publish fails
     try:
-        cut_off = Shared(redis_url, shared.lake, moto.env(proxy.endpoint), queue=shared.queue, dedup_prefix=shared.dedup_prefix)
+        cut_off = Shared(redis_url, shared.lake, moto.env(proxy.endpoint), shared.queue, shared.dedup_prefix)
         failed = cut_off.start(tmp_path / "spool-failed", tmp_path / "log-failed.txt", LAKE_MAX_ATTEMPTS=1)
         assert failed.wait(timeout=200) == 1, (tmp_path / "log-failed.txt").read_text()[-3000:]
     finally:
@@ -53,8 +54,16 @@ def test_a_failed_publish_whose_inputs_another_process_landed_adds_no_row_twice(
     restarted = shared.start(tmp_path / "spool-failed", tmp_path / "log-restarted.txt")
     assert restarted.wait(timeout=200) == 0, (tmp_path / "log-restarted.txt").read_text()[-3000:]
     lake = Lake.read(shared.lake, moto.env())
-    assert lake.url_counts() == waiting  # every input once, in articles or rejects: none lost, none doubled
-    assert max(lake.doc_ids().values()) == 1
+    landed = lake.url_counts()
+    fault_record(
+        "publish refused by S3: the run's inputs go back, another process lands some, its spool is published later",
+        trials=1,
+        lost=len(set(waiting) - set(landed)),
+        duplicated=sum(n - 1 for n in landed.values()) + sum(n - 1 for n in lake.doc_ids().values()),
+        escaped=0,
+        note=f"{sum(landed_elsewhere.values())} of its {len(waiting)} inputs landed by the other process first",
+    )
+    assert landed == waiting  # every input once, in articles or rejects
     doc_ids = set(lake.doc_ids())
     assert all({x["doc_id"], x["other_doc_id"]} <= doc_ids for x in lake.links)
     assert len(lake.link_pairs()) == len(lake.links)  # no pair linked twice
