@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["IngestRun", "RunOptions", "new_run_id", "run_options"]
 
+
 def new_run_id(now: datetime) -> str:
     """Sortable, unique run id: UTC start time plus random suffix."""
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
