@@ -178,6 +178,4 @@ def _sign(run: SpooledRun, config: DedupConfig, url, text, language, title, publ
 
 def _merge_templates(writer: LakeWriter, run: SpooledRun) -> None:
     """Merge the site templates the spooled run learned (its log of observed pages) into the lake's."""
-    log = run.dir.path / LOG_NAME
-    if log.exists():
-        store_templates(writer.store, log)
+    store_templates(writer.store, run.dir.path / LOG_NAME)

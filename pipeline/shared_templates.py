@@ -65,6 +65,8 @@ def store_templates(store: Store, log: Path, learned: LoggedTemplates | None = N
     """Merge the pages logged in `log` into the stored templates; True when they were replayed onto templates
     another run stored. `learned`: the run's own templates, stored as they are when nobody wrote since they
     were read (a recovered run has none: its log is always replayed)."""
+    if not log.exists():
+        return False  # the run observed no page: nothing to store
     for _ in range(ATTEMPTS):
         current = store.read_versioned(TEMPLATES_KEY)
         tag = current.tag if current else None
