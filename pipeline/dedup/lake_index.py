@@ -45,6 +45,8 @@ class LakeIndex(IndexStorage):
             with np.load(io.BytesIO(self._read(df_key))) as npz:
                 self.df = DocFreq(npz["table"], int(npz["n_docs"]))
         self._columns.build_lookup()
+        self._numbers: list[int] = []
+        self._reserve()
         logger.info("dedup index: %d documents from %d runs in %s", len(self._columns), len(self.manifest["segments"]), self.prefix)
 
     def _read(self, key: str) -> bytes:
@@ -73,11 +75,16 @@ class LakeIndex(IndexStorage):
 
     def begin_run(self) -> int:
         # Reserved: a run that fails before committing never hands its number on, so a number names one run
-        # (`run_of`) when that run's spooled rows are published later (pipeline/recovery.py).
-        reserved = int(self.store.read_bytes(f"{self.prefix}/reserved") or 0)
-        run_seq = max(int(self.manifest["run_seq"]), reserved) + 1
-        self.store.write_bytes(f"{self.prefix}/reserved", str(run_seq).encode())
-        return run_seq
+        # (`run_of`) when that run's spooled rows are published later (pipeline/recovery.py). A block at a time,
+        # the first when the index opens: a run's close needs the store for no extra write.
+        if not self._numbers:
+            self._reserve()
+        return self._numbers.pop(0)
+
+    def _reserve(self, block: int = 16) -> None:
+        first = max(int(self.manifest["run_seq"]), int(self.store.read_bytes(f"{self.prefix}/reserved") or 0)) + 1
+        self.store.write_bytes(f"{self.prefix}/reserved", str(first + block - 1).encode())
+        self._numbers = list(range(first, first + block))
 
     def doc_freq(self) -> DocFreq:
         return DocFreq(self.df.table.copy(), self.df.n_docs)
