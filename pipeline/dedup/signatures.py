@@ -81,6 +81,7 @@ class DocSignature:
     language: str | None
     seed: int
     published_day: int = NO_DAY  # days since 1970-01-01 (UTC) of the publish date, NO_DAY when unknown
+    near_size: int = 0  # distinct near-duplicate shingles: with the MinHash Jaccard, it estimates containment
 
     @property
     def near_values(self) -> np.ndarray:
@@ -135,7 +136,16 @@ def compute_signature(
         language=language,
         seed=config.seed,
         published_day=publish_day(published_at),
+        near_size=distinct_count(shingled.near),
     )
+
+
+def distinct_count(values: np.ndarray) -> int:
+    """How many distinct values `values` holds."""
+    if not len(values):
+        return 0
+    ordered = np.sort(values)
+    return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1
 
 
 def sketch_jaccard(a: np.ndarray, b: np.ndarray, k: int) -> float:
