@@ -10,7 +10,8 @@
   at least `near_containment_min` values of the smaller one (method `containment`), or, for pages of different
   sites, when the MinHash says so: its Jaccard J (>= `near_minhash_floor`) and the two documents' shingle counts
   give the shared count, J (|A| + |B|) / (1 + J), and so the containment of the smaller one, >=
-  `near_minhash_containment` (method `containment`). The sketches hold story shingles only (common-word
+  `near_minhash_containment` (method `containment`); a smaller document, down to `near_containment_min_agreed`
+  values, when both estimates say so. The sketches hold story shingles only (common-word
   bigrams dropped), so a page whose extractor kept menus and headlines (all rare words) next to the article's
   prose looks less contained there than it is; the MinHash holds every word bigram. Two pages of one site are
   judged on their sketches only (Jaccard and containment), where their shared furniture no longer counts.
@@ -88,7 +89,9 @@ def decide(candidates: Candidates, config: DedupConfig) -> Verdicts:
     contained = minhash_containment(minhash, nodes.near_sizes[a], nodes.near_sizes[b])
     by_minhash = ~same_site & (minhash >= config.near_minhash_floor) & (contained >= config.near_minhash_containment)
     by_sketch = containment >= config.near_containment
-    by_containment = ~by_jaccard & (by_sketch | by_minhash) & (smaller >= config.near_containment_min)
+    large_enough = smaller >= config.near_containment_min
+    agreed = by_sketch & by_minhash & (smaller >= config.near_containment_min_agreed)
+    by_containment = ~by_jaccard & ((by_sketch | by_minhash) & large_enough | agreed)
     containment = np.where(by_sketch, containment, np.maximum(containment, np.minimum(contained, 1.0)))
     near = by_jaccard | by_containment
 

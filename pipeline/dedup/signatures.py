@@ -112,6 +112,8 @@ def compute_signature(
 ) -> DocSignature:
     """Normalize, shingle and sketch one article (title and body); raises `Rejected("dedup", "no_tokens")` for
     a body without words."""
+    from pipeline.dedup.kernels import distinct_count
+
     title_words = normalize_for_matching(title).split() if title else []
     head = " ".join(title_words)
     # title and body scanned in one pass; the body's whitespace-collapsed UTF-8 (the content hash's input) is
@@ -138,14 +140,6 @@ def compute_signature(
         published_day=publish_day(published_at),
         near_size=distinct_count(shingled.near),
     )
-
-
-def distinct_count(values: np.ndarray) -> int:
-    """How many distinct values `values` holds."""
-    if not len(values):
-        return 0
-    ordered = np.sort(values)
-    return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1
 
 
 def sketch_jaccard(a: np.ndarray, b: np.ndarray, k: int) -> float:
