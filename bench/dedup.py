@@ -187,7 +187,7 @@ def bench_memory(sizes: tuple[int, ...]) -> None:
         arrays = {
             "ids": ids, "content": rng.integers(0, 2**63, size=n, dtype=np.uint64), "run": u32(n), "rank": u32(n),
             "nrep": ids, "nrep_run": u32(n), "nrep_rank": u32(n), "srep": ids, "srep_run": u32(n), "srep_rank": u32(n),
-            "site": u32(n), "day": u32(n).astype(np.int32),
+            "site": u32(n), "day": u32(n).astype(np.int32), "near_size": u32(n),
             "near": u32(n, config.num_perm).astype(np.uint16), "bands": u32(n, config.near_bands), "story_vals": np.sort(u32(n, k), axis=1).ravel(),
             "story_off": np.arange(0, n * k + 1, k, dtype=np.int64),
         }  # fmt: skip

@@ -36,6 +36,7 @@ class Nodes:
     m: int
     earlier: list[StoredDoc]
     near: np.ndarray  # [nodes, num_perm], low 16 bits (the form the lake stores; both backends compare on it)
+    near_sizes: np.ndarray  # distinct shingles under each MinHash
     values: np.ndarray  # sketch of node i: values[starts[i]:starts[i] + lengths[i]], speaking up to covers[i]
     starts: np.ndarray
     lengths: np.ndarray
@@ -126,6 +127,7 @@ def _nodes(docs: RunDocs, groups: ExactGroups, sketches: Sketches, near: np.ndar
         m=len(rows),
         earlier=earlier,
         near=low_bits(np.concatenate([near, old_near])),
+        near_sizes=np.concatenate([docs.near_sizes()[rows], np.array([rec.near_size for rec in earlier], dtype=np.uint32)]),
         values=np.concatenate([sketches.values, flat_old[keep]]),
         starts=starts,
         lengths=lengths,

@@ -62,10 +62,10 @@ class IndexUpdate:
 
     def records(self) -> list[StoredDoc]:
         docs, near = self.docs, self.docs.near()
-        keys, sites, days = docs.content_keys().tolist(), docs.sites().tolist(), docs.days().tolist()
+        keys, sites, days, sizes = docs.content_keys().tolist(), docs.sites().tolist(), docs.days().tolist(), docs.near_sizes().tolist()
         return [
             StoredDoc(d, keys[row], self.run_seq, self.ranks[d], *self.reps[d], near[row],
-                      self.sketch_values[start : start + length], sites[row], days[row])
+                      self.sketch_values[start : start + length], sites[row], days[row], sizes[row])
             for row, (d, start, length) in enumerate(zip(docs.ids, self.sketch_starts.tolist(), self.sketch_lengths.tolist()))
         ]  # fmt: skip
 

@@ -33,6 +33,10 @@ class DedupConfig:
     # ... or the smaller document (almost) inside the larger one, measured on the story sketches
     near_containment: float = 0.85
     near_containment_min: int = 30  # sketch values of the smaller document the containment is measured on
+    # ... or contained by the MinHash: Jaccard and both shingle counts give the shared count (other sites' pairs)
+    near_minhash_containment: float = 0.7
+    near_minhash_floor: float = 0.2  # below this Jaccard the estimate is too noisy to scale up by a size ratio
+    near_containment_min_agreed: int = 20  # a smaller document, down to this, is contained when both estimates say so
     near_shingle_words: int = 2  # 2-grams: a 3 % word edit keeps J near 0.9 (3-grams: ~0.83)
     near_shingle_chars: int = 5  # CJK/Thai: character n-grams instead of words
 
@@ -67,10 +71,12 @@ class DedupConfig:
             raise ConfigError(f"dedup.claim_ttl_seconds must be > 0, got {self.claim_ttl_seconds}")
         if self.num_perm % self.near_bands:
             raise ConfigError(f"dedup.num_perm ({self.num_perm}) must be a multiple of near_bands ({self.near_bands})")
-        for name in ("near_threshold", "near_containment", "story_threshold", "story_unanchored_threshold", "story_far_threshold",
-                     "story_max_df", "site_boilerplate_share"):
+        for name in ("near_threshold", "near_containment", "near_minhash_containment", "near_minhash_floor", "story_threshold",
+                     "story_unanchored_threshold", "story_far_threshold", "story_max_df", "site_boilerplate_share"):
             if not 0.0 < getattr(self, name) <= 1.0:
                 raise ConfigError(f"dedup.{name} must be in (0, 1], got {getattr(self, name)}")
+        if not 0 < self.near_containment_min_agreed <= self.near_containment_min:
+            raise ConfigError("dedup.near_containment_min_agreed must be in 1..near_containment_min")
         if not 0 < self.story_index_size <= self.story_sketch_size:
             raise ConfigError("dedup.story_index_size must be in 1..story_sketch_size")
         if self.site_boilerplate_docs < 2:

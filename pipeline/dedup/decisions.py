@@ -7,7 +7,13 @@
   The share keeps a large site's recurring topics (a name in 3 of its 10,000 articles) as evidence.
 - **near_duplicate** when the MinHash Jaccard reaches `near_threshold` (method `jaccard`), or when the smaller
   document is (almost) inside the larger one: containment on the sketches >= `near_containment`, measured on
-  at least `near_containment_min` values of the smaller one (method `containment`). Two pages of one site are
+  at least `near_containment_min` values of the smaller one (method `containment`), or, for pages of different
+  sites, when the MinHash says so: its Jaccard J (>= `near_minhash_floor`) and the two documents' shingle counts
+  give the shared count, J (|A| + |B|) / (1 + J), and so the containment of the smaller one, >=
+  `near_minhash_containment` (method `containment`); a smaller document, down to `near_containment_min_agreed`
+  values, when both estimates say so. The sketches hold story shingles only (common-word
+  bigrams dropped), so a page whose extractor kept menus and headlines (all rare words) next to the article's
+  prose looks less contained there than it is; the MinHash holds every word bigram. Two pages of one site are
   judged on their sketches only (Jaccard and containment), where their shared furniture no longer counts.
 - **same_story** otherwise when both sketches hold >= `story_min_shingles` values and their Jaccard reaches
   `story_threshold`, or `story_far_threshold` when both publish days are known and more than `story_max_days`
@@ -58,6 +64,15 @@ def site_boilerplate(nodes: Nodes, min_docs: int, share: float) -> tuple[np.ndar
     return repeated, kept
 
 
+def minhash_containment(jaccard: np.ndarray, size_a: np.ndarray, size_b: np.ndarray) -> np.ndarray:
+    """Containment of the smaller set in the larger estimated from their Jaccard and sizes: |A n B| = J (|A| + |B|) / (1 + J);
+    0 where a size is unknown (0)."""
+    size_a, size_b = size_a.astype(np.float64), size_b.astype(np.float64)
+    smaller = np.minimum(size_a, size_b)
+    shared = jaccard * (size_a + size_b) / (1.0 + jaccard)
+    return np.divide(shared, smaller, out=np.zeros(len(jaccard)), where=smaller > 0)
+
+
 def decide(candidates: Candidates, config: DedupConfig) -> Verdicts:
     """The verdict on every candidate pair (stage 4), as the module docstring says."""
     nodes, a, b = candidates.nodes, candidates.a, candidates.b
@@ -71,7 +86,13 @@ def decide(candidates: Candidates, config: DedupConfig) -> Verdicts:
     minhash = near_similarity(nodes.near, a, b)
     jaccard = np.where(same_site, sketch_jaccard, minhash)
     by_jaccard = jaccard >= config.near_threshold
-    by_containment = ~by_jaccard & (containment >= config.near_containment) & (smaller >= config.near_containment_min)
+    contained = minhash_containment(minhash, nodes.near_sizes[a], nodes.near_sizes[b])
+    by_minhash = ~same_site & (minhash >= config.near_minhash_floor) & (contained >= config.near_minhash_containment)
+    by_sketch = containment >= config.near_containment
+    large_enough = smaller >= config.near_containment_min
+    agreed = by_sketch & by_minhash & (smaller >= config.near_containment_min_agreed)
+    by_containment = ~by_jaccard & ((by_sketch | by_minhash) & large_enough | agreed)
+    containment = np.where(by_sketch, containment, np.maximum(containment, np.minimum(contained, 1.0)))
     near = by_jaccard | by_containment
 
     enough = np.minimum(lengths[a], lengths[b]) >= config.story_min_shingles

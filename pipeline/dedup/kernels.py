@@ -46,6 +46,29 @@ def minhash_affine32(values: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.n
 
 
 @numba.njit(cache=True, nogil=True)
+def distinct_count(values: np.ndarray) -> int:
+    """How many distinct uint32 values `values` holds (an open-addressing set twice its size: no sort)."""
+    n = values.shape[0]
+    size = 16
+    while size < 2 * n:
+        size *= 2
+    mask = size - 1
+    slots = np.empty(size, dtype=np.uint32)
+    used = np.zeros(size, dtype=np.bool_)
+    count = 0
+    for j in range(n):
+        v = values[j]
+        at = np.int64((np.uint64(v) * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(40)) & mask
+        while used[at] and slots[at] != v:
+            at = (at + 1) & mask
+        if not used[at]:
+            used[at] = True
+            slots[at] = v
+            count += 1
+    return count
+
+
+@numba.njit(cache=True, nogil=True)
 def count_min_add(table: np.ndarray, values: np.ndarray) -> None:
     """Add one to each value's cell in every row of a count-min table (`records.DocFreq.cells` addressing)."""
     depth, width = table.shape

@@ -91,7 +91,7 @@ class Deduplicator:
         if self._docs is None:
             self._docs = RunDocs(self.config.num_perm)
         self._docs.add(doc_id, url, content_key(signature.content_hash), site_key(url), signature.published_day,
-                       signature.near, signature.story)  # fmt: skip
+                       signature.near, signature.story, signature.near_size)  # fmt: skip
         self.stats["dedup/added"] += 1
         return GRANTED
 

@@ -43,6 +43,7 @@ class StoredDoc:
     story: np.ndarray  # uint32 sorted bottom-k sketch of filtered story shingles
     site: int  # `site_key` of the url's host (0: none)
     day: int  # publish day (signatures.NO_DAY: unknown)
+    near_size: int  # distinct shingles under the MinHash (0: unknown)
 
 
 @dataclass(frozen=True)

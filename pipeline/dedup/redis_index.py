@@ -33,7 +33,7 @@ from pipeline.renewal import Renewal
 
 logger = logging.getLogger(__name__)
 
-_HEAD = struct.Struct(">QII10sII10sIIIi")
+_HEAD = struct.Struct(">QII10sII10sIIIiI")
 _KIND = {NEAR: "nb", STORY: "sp"}
 
 # ARGV: prefix, token, ttl ms, take (1: over another's claim), doc_ids... Returns one letter per id: k(nown), g(ranted), c(laimed elsewhere).
@@ -83,15 +83,17 @@ def pack(doc: StoredDoc) -> bytes:
         doc.content_key, doc.run_seq, doc.rank,
         bytes.fromhex(doc.near_rep.doc_id), doc.near_rep.run_seq, doc.near_rep.rank,
         bytes.fromhex(doc.story_rep.doc_id), doc.story_rep.run_seq, doc.story_rep.rank, doc.site, doc.day,
+        doc.near_size,
     )  # fmt: skip
     return head + doc.near.astype("<u4").tobytes() + doc.story.astype("<u4").tobytes()
 
 
 def unpack(doc_id: str, data: bytes, num_perm: int) -> StoredDoc:
-    ck, run, rank, nrep, nrun, nrank, srep, srun, srank, site, day = _HEAD.unpack_from(data)
+    ck, run, rank, nrep, nrun, nrank, srep, srun, srank, site, day, near_size = _HEAD.unpack_from(data)
     body = np.frombuffer(data, dtype="<u4", offset=_HEAD.size).astype(np.uint32)
     return StoredDoc(
-        doc_id, ck, run, rank, Rep(nrep.hex(), nrun, nrank), Rep(srep.hex(), srun, srank), body[:num_perm], body[num_perm:], site, day
+        doc_id, ck, run, rank, Rep(nrep.hex(), nrun, nrank), Rep(srep.hex(), srun, srank), body[:num_perm], body[num_perm:], site, day,
+        near_size,
     )
 
 

@@ -29,6 +29,7 @@ class RunDocs:
         self._content_keys = array("Q")
         self._sites = array("I")
         self._days = array("i")
+        self._near_sizes = array("I")
         self._near = bytearray()
         self._starts = array("q")  # in uint32 values, into the shingle file
         self._lengths = array("q")
@@ -41,8 +42,9 @@ class RunDocs:
     def __contains__(self, doc_id: str) -> bool:
         return doc_id in self._rows
 
-    def add(self, doc_id: str, url: str, content_key: int, site: int, day: int, near, shingles) -> None:
-        """`near` and `shingles`: uint32 values, as bytes (a `DocSignature`'s fields) or a uint32 array."""
+    def add(self, doc_id: str, url: str, content_key: int, site: int, day: int, near, shingles, near_size: int) -> None:
+        """`near` and `shingles`: uint32 values, as bytes (a `DocSignature`'s fields) or a uint32 array; `near_size`:
+        the number of distinct shingles the MinHash was made of."""
         near, shingles = memoryview(near).cast("B"), memoryview(shingles).cast("B")
         if len(near) != 4 * self.num_perm:
             raise ValueError(f"MinHash of {doc_id} has {len(near) // 4} values, the index uses {self.num_perm}")
@@ -52,6 +54,7 @@ class RunDocs:
         self._content_keys.append(content_key)
         self._sites.append(site)
         self._days.append(day)
+        self._near_sizes.append(near_size)
         self._near += near
         self._shingles.write(shingles)
         self._starts.append(self._end)
@@ -70,6 +73,9 @@ class RunDocs:
 
     def days(self) -> np.ndarray:
         return np.frombuffer(self._days, dtype=np.int32)
+
+    def near_sizes(self) -> np.ndarray:
+        return np.frombuffer(self._near_sizes, dtype=np.uint32)
 
     def near(self) -> np.ndarray:
         """[documents, num_perm] uint32 MinHashes, by row: a view, so nothing may be added while it is alive."""

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 _FIELDS = (
     "ids", "content", "run", "rank", "nrep", "nrep_run", "nrep_rank", "srep", "srep_run", "srep_rank", "site", "day",
-    "near", "story_vals", "story_off", "bands", "story_keys", "story_keys_off",
+    "near_size", "near", "story_vals", "story_off", "bands", "story_keys", "story_keys_off",
 )  # fmt: skip
 _POSTINGS = ("bands", "story_keys", "story_keys_off")  # on disk only: folded into the sorted lookups
 
@@ -76,6 +76,7 @@ class Columns:
             "srep_rank": u32([d.story_rep.rank for d in docs]),
             "site": u32([d.site for d in docs]),
             "day": np.array([d.day for d in docs], dtype=np.int32),
+            "near_size": u32([d.near_size for d in docs]),
             "near": low_bits(near),
             "story_vals": np.concatenate(sketches) if sketches else np.empty(0, dtype=np.uint32),
             "story_off": np.concatenate([[0], np.cumsum([len(s) for s in sketches], dtype=np.int64)]).astype(np.int64),
@@ -172,6 +173,7 @@ class Columns:
             story=a["story_vals"][off[row] : off[row + 1]],
             site=int(a["site"][row]),
             day=int(a["day"][row]),
+            near_size=int(a["near_size"][row]),
         )
 
 

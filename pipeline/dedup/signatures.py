@@ -81,6 +81,7 @@ class DocSignature:
     language: str | None
     seed: int
     published_day: int = NO_DAY  # days since 1970-01-01 (UTC) of the publish date, NO_DAY when unknown
+    near_size: int = 0  # distinct near-duplicate shingles: with the MinHash Jaccard, it estimates containment
 
     @property
     def near_values(self) -> np.ndarray:
@@ -111,6 +112,8 @@ def compute_signature(
 ) -> DocSignature:
     """Normalize, shingle and sketch one article (title and body); raises `Rejected("dedup", "no_tokens")` for
     a body without words."""
+    from pipeline.dedup.kernels import distinct_count
+
     title_words = normalize_for_matching(title).split() if title else []
     head = " ".join(title_words)
     # title and body scanned in one pass; the body's whitespace-collapsed UTF-8 (the content hash's input) is
@@ -135,6 +138,7 @@ def compute_signature(
         language=language,
         seed=config.seed,
         published_day=publish_day(published_at),
+        near_size=distinct_count(shingled.near),
     )
 
 

@@ -26,7 +26,7 @@ from pipeline.dedup.records import DocFreq, Postings, StoredDoc
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 3  # 3: title in the shingles, site and publish day per document, posting keys stored as given
+FORMAT = 4  # 3: title in the shingles, site and publish day per document, posting keys stored as given; 4: near_size
 
 NEAR, STORY = "near", "story"  # the two posting kinds: LSH band keys and indexed story values
 

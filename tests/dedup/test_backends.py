@@ -63,3 +63,16 @@ def test_lake_and_redis_backends_give_the_same_links(tmp_path, config, seed_bodi
     # the runs exercise every decision, across runs (the test can tell the backends apart)
     assert kinds == {("exact", "hash"), ("near_duplicate", "jaccard"), ("near_duplicate", "containment"), ("same_story", "jaccard")}
     assert all(links for links, _ in lake[1:])
+
+
+def test_a_committed_page_keeps_its_shingle_count_for_containment_in_both_backends(tmp_path, config, redis_url):
+    from .test_decisions import _furnished_copies
+
+    page, copy = _furnished_copies(config)
+    runs = [[page], [copy]]
+    store = LocalStore(tmp_path / "lake")
+    lake = _replay(runs, config, lambda cfg: open_index(cfg, store))
+    shared = dataclasses.replace(config, backend="redis", redis_url=redis_url, redis_prefix=f"test:{uuid.uuid4().hex}")
+    assert _replay(runs, shared, lambda cfg: open_index(cfg, None)) == lake
+    (link,) = lake[1][0]
+    assert (link.doc_id, link.other_doc_id, link.kind, link.method) == (copy[0], page[0], "near_duplicate", "containment")

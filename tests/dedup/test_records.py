@@ -49,15 +49,16 @@ def test_run_docs_give_back_what_was_added_in_any_row_order():
         near = rng.integers(0, 2**32, size=8, dtype=np.uint64).astype(np.uint32)
         shingles = np.unique(rng.integers(0, 2**32, size=int(rng.integers(0, 2000)), dtype=np.uint64).astype(np.uint32))
         url = f"https://example.org/{rng.integers(1000)}/{i}"
-        docs.add(f"id{i}", url, i * 7, i % 5, i - 3, near, shingles)
+        docs.add(f"id{i}", url, i * 7, i % 5, i - 3, near, shingles, 100 + i)
         added.append((url, near, shingles))
     assert [docs.urls[r] for r in docs.url_order()] == sorted(url for url, _, _ in added)
     assert "id7" in docs and "id2500" not in docs and len(docs) == 2500
     assert docs.content_keys().tolist() == [i * 7 for i in range(2500)]
     assert docs.sites().tolist() == [i % 5 for i in range(2500)] and docs.days().tolist() == [i - 3 for i in range(2500)]
+    assert docs.near_sizes().tolist() == [100 + i for i in range(2500)]
     assert np.array_equal(docs.near(), np.array([near for _, near, _ in added]))
     with pytest.raises(ValueError, match="8"):
-        docs.add("bad", "u", 0, 0, -1, np.zeros(5, np.uint32), np.zeros(0, np.uint32))
+        docs.add("bad", "u", 0, 0, -1, np.zeros(5, np.uint32), np.zeros(0, np.uint32), 0)
 
     selected = rng.random(2500) < 0.7
     counted, expected = DocFreq.empty(2, 1 << 12), DocFreq.empty(2, 1 << 12)

@@ -149,3 +149,18 @@ def test_compiled_ngram_hashes_match_numpy_formulation():
         expected = (h >> np.uint64(32)).astype(np.uint32)
         assert np.array_equal(ngram_hashes(tokens, n, mask, distinct=False), expected)
         assert np.array_equal(ngram_hashes(tokens, n, mask), np.unique(expected))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**32 - 1), max_size=3000), st.integers(1, 40))
+def test_distinct_count_kernel_equals_numpy_unique(values, spread):
+    from pipeline.dedup.kernels import distinct_count
+
+    arr = np.array(values, dtype=np.uint32) % np.uint32(spread * 100)  # with repeats
+    assert distinct_count(arr) == len(np.unique(arr))
+
+
+def test_signature_counts_the_distinct_shingles_under_its_minhash(seed_bodies, config):
+    sig = compute_signature(seed_bodies["000"], "ar", config, title="عنوان")
+    shingled = shingle(f"{normalize_for_matching('عنوان')}\n{normalize_for_matching(seed_bodies['000'])}", "ar", config)
+    assert sig.near_size == len(np.unique(shingled.near)) > 100
