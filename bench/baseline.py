@@ -10,7 +10,7 @@ the baseline commit, each in its own fresh process, runs alternating so that the
 machine drifts onto both; it prints every run and the medians, and the RSS of the process once
 `_init_worker` has loaded what a worker's warm-up loads (models, tables).
 
-    python bench/baseline.py cpu [--runs 5] [--files 152] [--kind text|html]
+    python bench/baseline.py cpu [--runs 5] [--files 152] [--kind text|html] [--commit SHA]
     python bench/baseline.py serve DIR < inputs.jsonl > outputs.jsonl   (what the extraction subprocess runs)
 """
 
@@ -135,12 +135,12 @@ def _measure(tree: str, kind: str, folder: str) -> None:
     print(json.dumps({"document_ms": document, "extract_ms": extract, "warm_rss_mib": warm_rss}))
 
 
-def compare_cpu(runs: int, files: int, kinds: list[str]) -> None:
-    """CPU per document, baseline commit and this checkout in alternating fresh processes; medians."""
+def compare_cpu(runs: int, files: int, kinds: list[str], commit: str = BASELINE_COMMIT) -> None:
+    """CPU per document, a baseline commit and this checkout in alternating fresh processes; medians."""
     sys.path.insert(0, str(REPO))
     from bench.throughput import replicated
 
-    trees = {"baseline": baseline_tree(), "this": REPO}
+    trees = {"baseline": baseline_tree(commit), "this": REPO}
     for kind in kinds:
         folder = replicated(files, kind)
         found: dict[str, list[dict]] = {name: [] for name in trees}
@@ -165,6 +165,8 @@ def main() -> None:
     cpu.add_argument("--runs", type=int, default=5)
     cpu.add_argument("--files", type=int, default=152, help="replicated real-site pages (bench/throughput.py)")
     cpu.add_argument("--kind", choices=["text", "html"], action="append", help="text dumps, HTML (default both)")
+    cpu.add_argument("--commit", default=BASELINE_COMMIT,
+                     help="the baseline to compare with (default: the extractor before issue #16)")
     serve = commands.add_parser("serve")
     serve.add_argument("tree")
     measure = commands.add_parser("measure")
@@ -173,7 +175,9 @@ def main() -> None:
     measure.add_argument("folder")
     args = parser.parse_args()
     if args.command == "cpu":
-        compare_cpu(args.runs, args.files, args.kind or ["text", "html"])
+        commit = subprocess.run(["git", "rev-parse", args.commit], cwd=REPO, check=True, capture_output=True,
+                                text=True).stdout.strip()
+        compare_cpu(args.runs, args.files, args.kind or ["text", "html"], commit)
     elif args.command == "serve":
         _serve(args.tree)
     else:

@@ -19,7 +19,7 @@ from pipeline.text.language import detect_language
 from pipeline.text.normalize import tokenize
 from pipeline.extract.templates import SiteTemplates
 from pipeline.extract.text import extract_dump
-from pipeline.extract.titles import choose_title, headings, page_title
+from pipeline.extract.titles import choose_title, headings, page_title, without_headlines
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,8 @@ def extract_text(dump: str, *, source: str | None = None, templates: SiteTemplat
 
 
 def extract_html(html: str, *, url: str | None = None, config: ExtractConfig | None = None) -> Extracted:
-    """HTML mode: trafilatura body and metadata; the text mode on the rendered page when trafilatura finds little."""
+    """HTML mode: trafilatura body (without the headline it repeats) and metadata; the text mode on the rendered
+    page when trafilatura finds little."""
     from trafilatura.utils import load_html
 
     config = config or ExtractConfig()
@@ -82,8 +83,9 @@ def extract_html(html: str, *, url: str | None = None, config: ExtractConfig | N
         raise Rejected("extract", "no_article", "the HTML could not be parsed into a document")
     document = trafilatura_body(tree, url, config)  # works on a copy: `tree` stays intact for the metadata
     meta = page_metadata(tree, url, config)
-    text = clean_text(document.text if document is not None else None)
-    title = choose_title(meta.title, page_title(html), headings(tree), meta.sitename, url)
+    h1s = headings(tree)
+    title = choose_title(meta.title, page_title(html), h1s, meta.sitename, url)
+    text = without_headlines(clean_text(document.text if document is not None else None), [title, *h1s])
     if len(tokenize(text)) < config.html_second_opinion_words and config.html_text_fallback:
         # trafilatura found little: the text mode on the rendered page is a second opinion, the longer body wins
         fallback = extract_dump(html_to_text(html), config)

@@ -122,6 +122,23 @@ def choose_title(metadata_title: str | None, tag_title: str | None, h1s: list[st
     return headline
 
 
+def without_headlines(text: str, headlines: list[str | None]) -> str:
+    """`text` without the lines that repeat a headline (the chosen title or an <h1>), compared normalized.
+
+    trafilatura keeps an <h1> printed inside the article container as the body's first line; the headline
+    is stored as the title, and the body references (readability's, the seeds', the labelled pages') never
+    hold it. Only lines about as short as a headline are normalized: paragraphs cannot equal one.
+    """
+    wanted = {_norm(headline) for headline in headlines if headline}
+    wanted.discard("")
+    if not wanted:
+        return text
+    longest = max(map(len, wanted)) + 16  # NFKC and whitespace collapsing change a length a little
+    lines = text.split("\n")
+    kept = [line for line in lines if len(line) > longest or _norm(line) not in wanted]
+    return text if len(kept) == len(lines) else "\n".join(kept)
+
+
 def _sole_heading_wins(h1: str, headline: str, site: set[str]) -> bool:
     """Whether a page's only <h1>, not agreeing with the metadata headline, is the headline a reader sees:
     it shares a word with it, is not the site's name, and does not wrap it in extra segments
