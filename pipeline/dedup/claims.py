@@ -31,10 +31,9 @@ class Claims:
         self.stats = stats
         self._renewal = Renewal(self._renew, self.ttl_ms / 3000, "dedup claims")
 
-    def claim(self, doc_id: str, take: bool = False) -> str:
-        """GRANTED, KNOWN or CLAIMED (by another live process; with `take`, taken over); a grant is kept alive until
-        `stop_renewing()`."""
-        answer = self.index.claim([doc_id], self.token, self.ttl_ms, take)[0]
+    def claim(self, doc_id: str) -> str:
+        """GRANTED, KNOWN or CLAIMED (by another live process); a grant is kept alive until `stop_renewing()`."""
+        answer = self.index.claim([doc_id], self.token, self.ttl_ms)[0]
         if answer == GRANTED and self.index.shared:
             self._renewal.start()
         return answer

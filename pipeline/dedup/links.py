@@ -75,16 +75,15 @@ class Deduplicator:
             return True
         return self.index.known(doc_id)
 
-    def add(self, doc_id: str, url: str, signature: DocSignature, *, landed: bool = False) -> str:
+    def add(self, doc_id: str, url: str, signature: DocSignature) -> str:
         """Claim and keep one new document of this run; links are decided by `finish_run()`.
 
         Returns GRANTED (added), KNOWN (an earlier run or this one has it) or CLAIMED (another live process met
-        it first and lands it); only GRANTED documents are this run's. `landed`: the document already has its row
-        (a spooled run being finished), so it takes over any claim: the claim of the process that died with it.
+        it first and lands it); only GRANTED documents are this run's.
         """
         if self._decision is not None:
             raise RuntimeError("add() after finish_run(): commit() first, then add the next run's documents")
-        answer = KNOWN if self._docs is not None and doc_id in self._docs else self.claims.claim(doc_id, take=landed)
+        answer = KNOWN if self._docs is not None and doc_id in self._docs else self.claims.claim(doc_id)
         if answer != GRANTED:
             self.stats["dedup/known" if answer == KNOWN else "dedup/claimed_elsewhere"] += 1
             return answer

@@ -36,17 +36,17 @@ logger = logging.getLogger(__name__)
 _HEAD = struct.Struct(">QII10sII10sIIIiI")
 _KIND = {NEAR: "nb", STORY: "sp"}
 
-# ARGV: prefix, token, ttl ms, take (1: over another's claim), doc_ids... Returns one letter per id: k(nown), g(ranted), c(laimed elsewhere).
+# ARGV: prefix, token, ttl ms, doc_ids... Returns one letter per id: k(nown), g(ranted), c(laimed elsewhere).
 _CLAIM = """
-local prefix, token, ttl, take = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == '1'
+local prefix, token, ttl = ARGV[1], ARGV[2], ARGV[3]
 local mine = prefix .. ':claims:' .. token
 local answers = {}
-for i = 5, #ARGV do
+for i = 4, #ARGV do
   local id = ARGV[i]
   local key = prefix .. ':claim:' .. id
   if redis.call('HEXISTS', prefix .. ':docs', id) == 1 then
     answers[#answers + 1] = 'k'
-  elseif take or redis.call('SET', key, token, 'NX', 'PX', ttl) or redis.call('GET', key) == token then
+  elseif redis.call('SET', key, token, 'NX', 'PX', ttl) or redis.call('GET', key) == token then
     redis.call('SET', key, token, 'PX', ttl)
     redis.call('SADD', mine, id)
     answers[#answers + 1] = 'g'
@@ -144,10 +144,10 @@ class RedisIndex(IndexStorage):
         rows = self.r.hmget(f"{self.p}:docs", doc_ids) if doc_ids else []
         return {d: _HEAD.unpack_from(raw)[1] for d, raw in zip(doc_ids, rows, strict=True) if raw is not None}
 
-    def claim(self, doc_ids: list[str], token: str, ttl_ms: int, take: bool = False) -> list[str]:
+    def claim(self, doc_ids: list[str], token: str, ttl_ms: int) -> list[str]:
         if not doc_ids:
             return []
-        return [_ANSWER[a] for a in self._claim(args=[self.p, token, ttl_ms, int(take), *doc_ids])]
+        return [_ANSWER[a] for a in self._claim(args=[self.p, token, ttl_ms, *doc_ids])]
 
     def renew_claims(self, token: str, ttl_ms: int) -> int:
         return int(self._renew(args=[self.p, token, ttl_ms]))

@@ -85,10 +85,9 @@ class IndexStorage(ABC):
     def run_of(self, doc_ids: list[str]) -> dict[str, int]:
         """The sequence number of the run that committed each of `doc_ids` the index knows (others left out)."""
 
-    def claim(self, doc_ids: list[str], token: str, ttl_ms: int, take: bool = False) -> list[str]:
-        """GRANTED, KNOWN or CLAIMED for each of `doc_ids`, atomically per id; with `take`, another's claim is taken
-        over. Claims of one `token` last `ttl_ms` unless renewed; `commit(..., token)` turns them into records. A
-        single writer grants what it does not know."""
+    def claim(self, doc_ids: list[str], token: str, ttl_ms: int) -> list[str]:
+        """GRANTED, KNOWN or CLAIMED for each of `doc_ids`, atomically per id. Claims of one `token` last `ttl_ms`
+        unless renewed; `commit(..., token)` turns them into records. A single writer grants what it does not know."""
         return [KNOWN if self.known(doc_id) else GRANTED for doc_id in doc_ids]
 
     def renew_claims(self, token: str, ttl_ms: int) -> int:

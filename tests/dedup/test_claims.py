@@ -141,19 +141,6 @@ def test_the_lake_backend_grants_what_it_does_not_know(tmp_path, config, seed_bo
     assert index.claim([doc[0], "0" * 20], "any", 1000) == [KNOWN, GRANTED]
 
 
-def test_a_landed_document_takes_over_the_claim_of_the_run_that_spooled_it(config, seed_bodies, redis_url):
-    """Finishing a spooled run (its rows exist): the claim its killed process left must not keep it out of the index."""
-    shared = _shared(config, redis_url)
-    doc = seed_doc(seed_bodies, "001", config)
-    dead = Deduplicator(shared, open_index(shared))
-    assert dead.add(*doc) == GRANTED
-    recovering = Deduplicator(shared, open_index(shared))
-    assert recovering.add(*doc) == CLAIMED
-    assert recovering.add(*doc, landed=True) == GRANTED
-    dead.abandon()
-    assert _commit(recovering).assignments.keys() == {doc[0]}
-
-
 def test_a_claim_may_not_outlive_the_lease_that_hands_work_to_another_process():
     """A claim held by a dead process past the lease of its work (a frontier request, a queued input) would
     make the process that takes the work over find every page claimed, and land none."""
