@@ -22,6 +22,7 @@ import json
 import re
 import sys
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -204,6 +205,39 @@ def body_key_mask(keys: list[str], reference: str) -> list[bool]:
             mask.append(sum(n for s, n in own.items() if s in ref_shingles) >= 0.6 * sum(own.values()))
         else:  # fewer than 4 words: a label, unless it is a long unspaced (CJK) sentence found in the body
             mask.append(len(key) >= 20 and key in ref_text)
+    return mask
+
+
+def training_labels(keys: list[str], reference: str, title: str | None = None) -> list[bool]:
+    """Line labels the block classifier learns from: `body_key_mask`, minus what the reference does not hold.
+
+    Under the label convention (see `reference_from_keys`) the dump's first line (the `<title>`) and lines
+    equal to the headline are never body, and no text is body more often than the reference prints it: a
+    page that prints its article twice (a print version, a teaser or description repeating the lede, an
+    ingredient list shown twice) had both copies labelled, teaching the model to keep duplicates. The copies
+    kept are those with the most labelled lines around them (the article, not the teaser); the rest lose
+    their label. A line's text is available while the reference still holds at least 60% of its word
+    4-grams (lines of 4 words and more) or one unused reference line equal to it (shorter lines).
+    """
+    from pipeline.extract.blocks import line_key
+    from pipeline.extract.evaluate import shingles
+
+    title_key = line_key(title) if title else None
+    mask = [keep and i > 0 and key != title_key for i, (key, keep) in enumerate(zip(keys, body_key_mask(keys, reference)))]
+    ordered = [line_key(line) for line in reference.splitlines()]
+    lines_left = Counter(ordered)
+    shingles_left = shingles("\n".join(ordered))
+    around = [sum(mask[max(0, i - 3):i + 4]) for i in range(len(keys))]
+    for i in sorted((i for i, keep in enumerate(mask) if keep), key=lambda i: (-around[i], i)):
+        own = shingles(keys[i])
+        if own:
+            available = sum(min(n, max(shingles_left[s], 0)) for s, n in own.items())
+            mask[i] = available >= 0.6 * sum(own.values())
+            if mask[i]:
+                shingles_left.subtract(own)
+        else:
+            mask[i] = lines_left[keys[i]] > 0 or len(keys[i]) >= 20  # a long unspaced (CJK) line found in the body
+        lines_left[keys[i]] -= mask[i]
     return mask
 
 

@@ -96,6 +96,20 @@ class TreeModel:
                    np.array(right, dtype=np.int32), np.array(value, dtype=np.float64),
                    tuple(dump["feature_names"]), info)
 
+    @classmethod
+    def averaged(cls, models: list[TreeModel], info: dict) -> TreeModel:
+        """One model whose raw score is the mean of `models`' raw scores (boosters trained with different
+        seeds: the bagged probabilities vary less from one retraining to the next than any single one's)."""
+        offsets = np.cumsum([0] + [len(m.feature) for m in models[:-1]])
+
+        def children(arrays: list[np.ndarray]) -> np.ndarray:
+            return np.concatenate([np.where(a >= 0, a + o, a) for a, o in zip(arrays, offsets)]).astype(np.int32)
+
+        return cls(np.concatenate([m.roots + o for m, o in zip(models, offsets)]).astype(np.int32),
+                   np.concatenate([m.feature for m in models]), np.concatenate([m.threshold for m in models]),
+                   children([m.left for m in models]), children([m.right for m in models]),
+                   np.concatenate([m.value for m in models]) / len(models), models[0].feature_names, info)
+
     def save(self, path) -> None:
         np.savez_compressed(path, roots=self.roots, feature=self.feature, threshold=self.threshold, left=self.left,
                             right=self.right, value=self.value,

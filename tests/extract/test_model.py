@@ -37,6 +37,21 @@ def test_tree_walk_matches_lightgbm(tmp_path):
     assert restored.info == {"test": True}
 
 
+def test_averaged_model_is_the_mean_of_the_boosters_raw_scores():
+    lightgbm = pytest.importorskip("lightgbm")
+    rng = np.random.default_rng(11)
+    x = rng.normal(size=(1500, 5))
+    y = ((x[:, 0] - x[:, 3] + rng.normal(scale=0.7, size=1500)) > 0).astype(float)
+    boosters = [lightgbm.train({"objective": "binary", "num_leaves": 7, "seed": seed, "bagging_fraction": 0.7,
+                                "bagging_freq": 1, "deterministic": True, "num_threads": 1, "verbosity": -1},
+                               lightgbm.Dataset(x, y), num_boost_round=25 + 10 * seed) for seed in (1, 2, 3)]
+    model = TreeModel.averaged([TreeModel.from_lightgbm_dump(b.dump_model(), {}) for b in boosters], {"seeds": 3})
+    probe = rng.normal(size=(400, 5))
+    raw = np.mean([b.predict(probe, raw_score=True) for b in boosters], axis=0)
+    np.testing.assert_allclose(model.predict(probe), 1.0 / (1.0 + np.exp(-raw)), rtol=1e-9, atol=1e-12)
+    assert len(model.roots) == sum(b.num_trees() for b in boosters) and model.info == {"seeds": 3}
+
+
 @pytest.mark.parametrize("kind, names", [("blocks", FEATURE_NAMES), ("headlines", HEADLINE_FEATURES)])
 def test_shipped_models_load_once_and_match_the_code(kind, names):
     model = shipped_model(kind)
