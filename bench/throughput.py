@@ -99,8 +99,9 @@ class TreeWatch:
     """Samples a process tree while it runs: peak RSS, and the CPU seconds of each member by its depth in the tree.
 
     For `scrapy crawl files` depth 0 is the crawl process, 1 the forkserver, 2 the extraction workers; for
-    datatrove's local executor 0 is the launcher, 1 the task processes, 2 their extraction sandboxes. A member's
-    CPU is its last sample (user + system), so a process that lives less than one interval is missed.
+    datatrove's local executor 0 is the launcher, 1 multiprocess's forkserver and helpers, 2 the task processes,
+    3 their extraction sandboxes. A member's CPU is its last sample (user + system), so a process that lives
+    less than one interval is missed.
     """
 
     def __init__(self, process: psutil.Process, interval: float = 0.1) -> None:
@@ -111,9 +112,11 @@ class TreeWatch:
         self._cpu: dict[int, tuple[int, float]] = {}  # pid -> (depth, CPU seconds so far)
 
     def sample(self) -> None:
-        members = [(self.process, 0)]
-        members += [(child, 1) for child in _children(self.process)]
-        members += [(grandchild, 2) for child, _ in members[1:] for grandchild in _children(child)]
+        members, level, depth = [(self.process, 0)], [self.process], 0
+        while level:
+            depth += 1
+            level = [child for member in level for child in _children(member)]
+            members += [(child, depth) for child in level]
         total = 0
         for member, depth in members:
             try:

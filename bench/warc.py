@@ -105,7 +105,7 @@ def build_corpus(n_pages: int, shards: int) -> tuple[Path, Path]:
     return warcs, html
 
 
-DATATROVE_ROLES = ("launcher", "task processes", "extraction sandboxes")
+DATATROVE_ROLES = ("launcher", "forkserver and helpers", "task processes", "extraction sandboxes")
 
 
 def run_datatrove(warcs: Path, workers: int, out: Path) -> None:
