@@ -61,7 +61,7 @@ def measure(processes: int, entries: list[str], redis_url: str, moto, tmp: Path)
         with open(logs, "wb") as out:
             process = psutil.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=out)
         running.append((stats, logs, process))
-    cpu: dict[int, float] = {}
+    cpu: dict[int, tuple[int, float]] = {}  # pid -> (depth under its crawl process, CPU seconds)
     while any(process.poll() is None for _, _, process in running):
         for _, _, process in running:
             cpu.update(tree_cpu(process))
@@ -73,23 +73,25 @@ def measure(processes: int, entries: list[str], redis_url: str, moto, tmp: Path)
             sys.exit(f"crawl failed ({process.returncode}):\n{logs.read_text()[-3000:]}")
         results.append(json.loads(stats.read_text()))
     articles = sum(r.get("lake/articles", 0) for r in results)
-    return {"rate": articles / elapsed, "elapsed": elapsed, "articles": articles, "cpu": sum(cpu.values()),
+    by_role = [sum(seconds for depth, seconds in cpu.values() if depth == d) for d in range(3)]
+    return {"rate": articles / elapsed, "elapsed": elapsed, "articles": articles, "cpu": sum(by_role), "by_role": by_role,
             "popped": [r.get("files/queue/popped", 0) for r in results]}  # fmt: skip
 
 
-def tree_cpu(process: psutil.Process) -> dict[int, float]:
-    """User + system CPU seconds so far of a process and its descendants, by pid."""
+def tree_cpu(process: psutil.Process) -> dict[int, tuple[int, float]]:
+    """(depth, user + system CPU seconds so far) of a crawl process (0), its forkserver (1) and workers (2), by pid."""
     found = {}
     try:
-        family = [process, *process.children(recursive=True)]
+        family = [(process, 0), *((child, 1) for child in process.children())]
+        family += [(grandchild, 2) for child, _ in family[1:] for grandchild in child.children()]
     except psutil.NoSuchProcess:
         return found
-    for member in family:
+    for member, depth in family:
         try:
             times = member.cpu_times()
         except psutil.NoSuchProcess:
             continue
-        found[member.pid] = times.user + times.system
+        found[member.pid] = (depth, times.user + times.system)
     return found
 
 
@@ -114,7 +116,8 @@ def process_scaling(counts: list[int], pages: Path, shards: int, rounds: int) ->
     for n in counts:
         # cores used = CPU seconds / wall seconds: what the machine gave the run (others share it)
         detail = "; ".join(f"{r['rate']:.1f}/s ({r['articles']} articles in {r['elapsed']:.1f}s, {r['cpu']:.0f} CPU s = "
-                           f"{r['cpu'] / r['elapsed']:.2f} cores used, shards per process {r['popped']})"
+                           f"{r['cpu'] / r['elapsed']:.2f} cores used: crawl processes {r['by_role'][0]:.1f}, forkservers "
+                           f"{r['by_role'][1]:.1f}, workers {r['by_role'][2]:.1f}; shards per process {r['popped']})"
                            for r in runs[n])  # fmt: skip
         print(f"{n} process(es), 1 extraction worker each: {medians[n]:7.1f} articles/s, {cpu[n]:.0f} CPU ms/article "
               f"(medians of {rounds}: {detail})")

@@ -95,6 +95,80 @@ def tree_rss(process: psutil.Process) -> int:
     return rss(process) + sum(rss(child) for child in process.children(recursive=True))
 
 
+class TreeWatch:
+    """Samples a process tree while it runs: peak RSS, and the CPU seconds of each member by its depth in the tree.
+
+    For `scrapy crawl files` depth 0 is the crawl process, 1 the forkserver, 2 the extraction workers; for
+    datatrove's local executor 0 is the launcher, 1 multiprocess's forkserver and helpers, 2 the task processes,
+    3 their extraction sandboxes. A member's CPU is its last sample (user + system), so a process that lives
+    less than one interval is missed.
+    """
+
+    def __init__(self, process: psutil.Process, interval: float = 0.1) -> None:
+        self.process = process
+        self.interval = interval
+        self.peak_rss = self.peak_rss_main = 0
+        self.main_rss: list[int] = []  # the root's own RSS, one sample per interval
+        self._cpu: dict[int, tuple[int, float]] = {}  # pid -> (depth, CPU seconds so far)
+
+    def sample(self) -> None:
+        members, level, depth = [(self.process, 0)], [self.process], 0
+        while level:
+            depth += 1
+            level = [child for member in level for child in _children(member)]
+            members += [(child, depth) for child in level]
+        total = 0
+        for member, depth in members:
+            try:
+                times, memory = member.cpu_times(), member.memory_info().rss
+            except psutil.NoSuchProcess:
+                continue
+            self._cpu[member.pid] = (depth, times.user + times.system)
+            total += memory
+            if depth == 0:
+                self.main_rss.append(memory)
+        self.peak_rss = max(self.peak_rss, total)
+        self.peak_rss_main = max(self.peak_rss_main, self.main_rss[-1] if self.main_rss else 0)
+
+    def wait(self) -> float:
+        """Sample until the process exits; its wall seconds from the first sample."""
+        started = time.perf_counter()
+        while self.process.poll() is None:
+            self.sample()
+            time.sleep(self.interval)
+        return time.perf_counter() - started
+
+    def cpu_by_depth(self) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for depth, seconds in self._cpu.values():
+            found[depth] = found.get(depth, 0.0) + seconds
+        return found
+
+
+def _children(process: psutil.Process) -> list[psutil.Process]:
+    try:
+        return process.children()
+    except psutil.NoSuchProcess:
+        return []
+
+
+CRAWL_ROLES = ("crawl process", "forkserver", "workers")
+
+
+def cpu_line(cpu: dict[int, float], roles: tuple[str, ...], pages: int, elapsed: float) -> str:
+    """CPU seconds by process role, their sum, per page and the cores used (CPU over wall seconds)."""
+    total = sum(cpu.values())
+    parts = ", ".join(f"{name} {cpu.get(depth, 0.0):.1f}" for depth, name in enumerate(roles))
+    return (f"CPU s: {parts} = {total:.1f} ({total / max(pages, 1) * 1e3:.1f} ms a page, "
+            f"{total / elapsed:.2f} cores used)")
+
+
+def worker_share(stats: dict, worker_cpu: float) -> str:
+    """The workers' CPU over their busy wall time: below ~0.95 the machine (or the crawl process) took their cores."""
+    busy = sum(stats.get(f"time_us/{stage}", 0) for stage in ("read", "extract", "sign")) / 1e6
+    return f"workers on a core {worker_cpu / busy:.0%} of their busy time ({worker_cpu:.1f} CPU s in {busy:.1f} s)" if busy else ""
+
+
 def crawl_rate(path: Path, workers: int, repo: Path = REPO) -> dict:
     """Run the whole crawl on `path` into a fresh lake; articles/s, peak RSS and the run's stats."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -104,21 +178,15 @@ def crawl_rate(path: Path, workers: int, repo: Path = REPO) -> dict:
             "-s", f"LAKE_URI={tmp}/lake", "-s", f"LAKE_SPOOL_DIR={tmp}/spool", "-s", f"EXTRACT_WORKERS={workers}",
             "-s", f"STATS_FILE={stats_file}", "-s", "LOG_LEVEL=WARNING",
         ]  # fmt: skip
-        started = time.perf_counter()
         process = psutil.Popen(command, cwd=repo, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        peak = peak_main = 0
-        main_rss = []  # the crawl process's own RSS, one sample per 0.1 s
-        while process.poll() is None:
-            main_rss.append(rss(process))
-            peak, peak_main = max(peak, tree_rss(process)), max(peak_main, main_rss[-1])
-            time.sleep(0.1)
-        elapsed = time.perf_counter() - started
+        watch = TreeWatch(process)
+        elapsed = watch.wait()
         if process.returncode != 0:
             sys.exit(f"crawl failed ({process.returncode}):\n{process.stderr.read().decode()[-3000:]}")
         stats = json.loads(stats_file.read_text())
     files = len(list(path.iterdir()))
-    return {"rate": files / elapsed, "elapsed": elapsed, "peak_rss": peak, "peak_rss_main": peak_main,
-            "main_rss": main_rss, "stats": stats, "files": files}
+    return {"rate": files / elapsed, "elapsed": elapsed, "peak_rss": watch.peak_rss, "peak_rss_main": watch.peak_rss_main,
+            "main_rss": watch.main_rss, "stats": stats, "files": files, "cpu": watch.cpu_by_depth()}
 
 
 def stage_split(stats: dict) -> str:
@@ -250,6 +318,8 @@ def main() -> None:
                 f"peak RSS {run['peak_rss'] / 2**20:.0f} MiB)"
             )
             print(f"      stage time (summed over processes): {stage_split(run['stats'])}")
+            print(f"      {cpu_line(run['cpu'], CRAWL_ROLES, run['files'], run['elapsed'])}; "
+                  f"{worker_share(run['stats'], run['cpu'].get(2, 0.0))}")
 
 if __name__ == "__main__":
     main()
