@@ -43,13 +43,17 @@ class SeenStore(ABC):
         return self._settle(url, "listed", "not_article")
 
     def not_article(self, url: str) -> bool:
-        """Note that `url` was handled as a non-article; True when it is listed (so it is an article after all)."""
+        """Note that `url` was handled as a non-article; True when it is listed (so it is an article after all).
+
+        Every time, not once: the process that settled it may have died before storing the page, and the
+        page's requeued request (reached by a link, so not marked listed) is fetched again elsewhere."""
         return self._settle(url, "not_article", "listed")
 
     def _settle(self, url: str, mine: str, theirs: str) -> bool:
-        """Record `mine` unless `theirs` is recorded: then mark the URL settled and return True (exactly once)."""
+        """Record `mine` unless `theirs` is recorded: then mark the URL settled and return True (once for
+        `listed`, so a page is asked for again once; always for `not_article`)."""
         state = self._listing.get(url)
-        if state == theirs:
+        if state == theirs or (state == "settled" and mine == "not_article"):
             self._listing[url] = "settled"
             return True
         self._listing.setdefault(url, mine)
@@ -108,7 +112,7 @@ class LakeSeenStore(SeenStore):
 # KEYS: listing hash. ARGV: url, mine, theirs, ttl seconds. The same state machine as SeenStore._settle.
 _SETTLE = """
 local state = redis.call('HGET', KEYS[1], ARGV[1])
-if state == ARGV[3] then
+if state == ARGV[3] or (state == 'settled' and ARGV[2] == 'not_article') then
   redis.call('HSET', KEYS[1], ARGV[1], 'settled')
   return 1
 end
