@@ -105,10 +105,14 @@ def read_manifests(store: Store) -> list[dict]:
 
 
 def committed_keys(store: Store) -> dict[str, list[str]] | None:
-    """The data files of each dataset that readers see: those the lake's manifests list, minus those a
-    compaction replaced (deleted only after its own manifest is written). Files of a run still publishing, or
-    waiting in some spool, are in no manifest yet. None when no run of ours wrote the folder (no manifest)."""
-    manifests = read_manifests(store)
+    """The data files of each dataset that readers see now (`listed_files` of the lake's manifests)."""
+    return listed_files(read_manifests(store))
+
+
+def listed_files(manifests: list[dict]) -> dict[str, list[str]] | None:
+    """The data files of each dataset that `manifests` list, minus those a compaction replaced (deleted only
+    after its own manifest is written). Files of a run still publishing, or waiting in some spool, are in no
+    manifest yet. None when no run of ours wrote the folder (no manifest)."""
     if not manifests:
         return None
     listed: set[str] = set()

@@ -8,19 +8,14 @@ environment). DuckDB reads with projection and filter pushdown, so a query reads
 
 from __future__ import annotations
 
-import json
-import logging
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pyarrow.fs import LocalFileSystem
 
-from pipeline.lake.manifest import RUNS_PREFIX, committed_keys
+from pipeline.lake.manifest import listed_files, read_manifests
 from pipeline.lake.read import open_dataset
 from pipeline.lake.schema import PARTITION_KEY, SCHEMAS
 from pipeline.lake.store import open_store
-
-logger = logging.getLogger(__name__)
 
 # DuckDB spills to disk beyond this; the report's aggregates need far less (1M articles: see docs/report.md).
 MEMORY_LIMIT = "2GB"
@@ -47,14 +42,16 @@ class LakeView:
     and `rejects_with_source`; after `load()`, the tables `docs` (see `DOCS`) and `rejects_by_source`.
     """
 
-    def __init__(self, uri: str, snapshot: dict[str, list[str]] | None = None) -> None:
+    def __init__(self, uri: str, manifests: list[dict] | None = None) -> None:
         import duckdb
 
         self.uri = uri
         self.con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT})
         self.con.execute("SET enable_progress_bar = false")  # a per-connection option
-        # Every dataset as the manifests list it at one moment (`snapshot`, or now): no run half-read.
-        snapshot = snapshot if snapshot is not None else committed_keys(open_store(uri))
+        # Every dataset, and the runs table, as the manifests read at one moment (`manifests`, or now) list
+        # them: no run half-read.
+        self._manifests = manifests if manifests is not None else read_manifests(open_store(uri))
+        snapshot = listed_files(self._manifests)
         for name in SCHEMAS:
             self._attach(name, open_dataset(uri, name, snapshot))
         self.execute(f"CREATE VIEW rejects_with_source AS SELECT *, {REJECT_SOURCE} AS source FROM rejects")
@@ -117,19 +114,8 @@ class LakeView:
         return self.execute(query, params).fetchone()[0]
 
     def manifests(self) -> list[dict]:
-        """Every run manifest of the lake (ingest and compaction), oldest first."""
-        store = open_store(self.uri)
-        keys = [k for k in store.list_keys(RUNS_PREFIX.rstrip("/")) if k.endswith(".json")]
-        # One GET per manifest on S3: a few at a time rather than thousands in sequence.
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            blobs = list(pool.map(store.read_bytes, keys))
-        manifests = []
-        for key, blob in zip(keys, blobs, strict=True):
-            try:
-                manifests.append(json.loads(blob))
-            except (TypeError, ValueError):
-                logger.warning("%s: unreadable run manifest, left out of the report", key)
-        return sorted(manifests, key=lambda m: m.get("run_id", ""))
+        """Every run manifest of the lake (ingest and compaction) the view reads, oldest first."""
+        return sorted(self._manifests, key=lambda m: m.get("run_id", ""))
 
     def close(self) -> None:
         self.con.close()

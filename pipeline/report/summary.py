@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from pyarrow.lib import ArrowException
 
-from pipeline.lake.manifest import committed_keys
+from pipeline.lake.manifest import committed_keys, listed_files, read_manifests
 from pipeline.lake.store import open_store
 from pipeline.report import queries
 from pipeline.report.lakeview import LakeQueryError, LakeView
@@ -171,11 +171,11 @@ def summary(lake_uri: str, *, articles: bool = False, as_json: bool = False, out
     out = out or sys.stdout
     store = open_store(lake_uri)
     for attempt in range(1, ATTEMPTS + 1):
-        snapshot = committed_keys(store)
+        manifests = read_manifests(store)
         # Written out only once whole: a reading started over prints nothing twice.
         with tempfile.SpooledTemporaryFile(max_size=16 << 20, mode="w+", encoding="utf-8") as text:
             try:
-                with LakeView(lake_uri, snapshot) as lake:
+                with LakeView(lake_uri, manifests) as lake:
                     if articles:  # one pass over the articles, not the aggregates' table
                         print_articles(lake, text, as_json)
                     elif as_json:
@@ -184,7 +184,7 @@ def summary(lake_uri: str, *, articles: bool = False, as_json: bool = False, out
                     else:
                         print_overview(overview_data(lake.load()), text)
             except (LakeQueryError, OSError, ArrowException) as exc:
-                if attempt == ATTEMPTS or committed_keys(store) == snapshot:
+                if attempt == ATTEMPTS or committed_keys(store) == listed_files(manifests):
                     raise
                 logger.info("files of %s were replaced while read (%s): reading it again", lake_uri, exc)
                 continue
