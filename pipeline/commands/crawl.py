@@ -84,6 +84,7 @@ class Command(ScrapyCrawlCommand):
         finally:
             close_early()
         self.exitcode = self._report(crawler)
+        self.stops.status_decided()
         # Everything is written and closed. The interpreter's final full collection walks every object
         # the crawl created (~0.5 s measured); frozen objects are skipped.
         gc.freeze()

@@ -10,7 +10,10 @@ as the command runs, do instead:
   the documents in flight finish, the run publishes what it did and the spider closes with reason
   "shutdown", which `IngestPipeline` records as the run's failure (exit 1);
 - second signal: exit at once, 128 + signal number. Unpublished work stays in the spool; the next run
-  publishes it, or ingests its inputs again.
+  publishes it, or ingests its inputs again;
+- once the exit status is decided (the run published or failed): ignored. Only the interpreter's
+  teardown is left, and Python resets its own handlers to the default (die by the signal) part-way
+  through it: a SIGTERM in that window ended a finished, published run with status -15.
 """
 
 from __future__ import annotations
@@ -49,6 +52,13 @@ class StopSignals:
         """The crawl ended (or could not start): nothing is left to stop."""
         self._crawl_over = True
 
+    def status_decided(self) -> None:
+        """The exit status is known and nothing is left to stop: stop signals are ignored from now on.
+
+        Python keeps an ignored disposition through its teardown (it resets only its own handlers)."""
+        for sig in STOP_SIGNALS:
+            signal.signal(sig, signal.SIG_IGN)
+
     def _handle(self, signum: int, frame) -> None:
         if self.crawler is None:
             self._exit_now(signum, "before the crawl started: stopped")
@@ -66,6 +76,9 @@ class StopSignals:
         os._exit(128 + signum)
 
     def _stop_gracefully(self) -> None:
+        if self._crawl_over:
+            logger.info("received %s after the run ended: nothing left to stop", signal_name(self.received))
+            return
         logger.info(
             "received %s: finishing the documents in progress, then publishing; send it again to stop at once",
             signal_name(self.received),
