@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -28,6 +29,9 @@ logger = logging.getLogger(__name__)
 SCHEME = "affine32"
 NO_DAY = -1  # publish day unknown
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Soft hyphen, zero-width space, word joiner, BOM: some outlets' CMSs put them inside words (hyphenation hints),
+# where they would split one word into two tokens and leave the copy with different shingles. NFKC keeps them.
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 
 
 def _collapse(normalized: str) -> str:
@@ -114,11 +118,15 @@ def compute_signature(
     a body without words."""
     from pipeline.dedup.kernels import distinct_count
 
-    title_words = normalize_for_matching(title).split() if title else []
-    head = " ".join(title_words)
+    title_normalized = normalize_for_matching(title) if title else ""
+    body_normalized = normalize_for_matching(text or "")
+    invisible = _INVISIBLE.search(body_normalized) is not None
+    if invisible:
+        body_normalized = _INVISIBLE.sub("", body_normalized)
+    head = " ".join(_INVISIBLE.sub("", title_normalized).split())
     # title and body scanned in one pass; the body's whitespace-collapsed UTF-8 (the content hash's input) is
     # the tail of the whole's, and whitespace never changes tokens
-    normalized = f"{head}\n{normalize_for_matching(text or '')}"
+    normalized = f"{head}\n{body_normalized}"
     tokens = Tokens(normalized, collapse=True)
     collapsed = tokens.collapsed_utf8
     if collapsed is None:  # a lone surrogate: let str.encode raise its usual error
@@ -131,7 +139,8 @@ def compute_signature(
         raise Rejected("dedup", "no_tokens", "the body has no word to compare")
     shingled = shingle(normalized, language, config, tokens)
     return DocSignature(
-        content_hash=hashlib.sha1(body).hexdigest(),
+        # identity stays the content hash of the text as stored, invisible characters included
+        content_hash=content_hash(text or "") if invisible else hashlib.sha1(body).hexdigest(),
         near=minhash(shingled.near, config.num_perm, config.seed).tobytes(),
         story=shingled.story.tobytes(),
         n_tokens=body_tokens,

@@ -164,3 +164,18 @@ def test_signature_counts_the_distinct_shingles_under_its_minhash(seed_bodies, c
     sig = compute_signature(seed_bodies["000"], "ar", config, title="عنوان")
     shingled = shingle(f"{normalize_for_matching('عنوان')}\n{normalize_for_matching(seed_bodies['000'])}", "ar", config)
     assert sig.near_size == len(np.unique(shingled.near)) > 100
+
+
+def test_invisible_characters_inside_words_do_not_split_shingles(seed_bodies, config):
+    text = seed_bodies["001"]
+    words = text.split(" ")
+    # a CMS's hyphenation hints and zero-width joins inside every fifth word, and in the title
+    hinted = " ".join(w[:2] + "\u00ad" + w[2:] if i % 5 == 0 and len(w) > 3 else w for i, w in enumerate(words))
+    hinted = hinted.replace("\n", "\u200b\n", 3).replace(" ", " \ufeff", 2)
+    plain = compute_signature(text, "ar", config, title="Cross\u2060border talks")
+    with_hints = compute_signature(hinted, "ar", config, title="Cross\u00adborder talks")
+    assert with_hints.near == compute_signature(text, "ar", config, title="Crossborder talks").near
+    assert np.array_equal(np.frombuffer(with_hints.story, np.uint32), np.frombuffer(plain.story, np.uint32))
+    assert with_hints.n_tokens == plain.n_tokens
+    # identity is the stored text's: a copy that differs only by invisible characters is a near duplicate, not exact
+    assert with_hints.content_hash == content_hash(hinted) != plain.content_hash
