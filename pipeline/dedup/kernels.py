@@ -112,6 +112,26 @@ def ngrams32(token_hashes: np.ndarray, n: int, mix: np.uint64) -> np.ndarray:
 
 
 @numba.njit(cache=True, nogil=True)
+def equal_ranges(sorted_keys: np.ndarray, keys: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> None:
+    """starts[i], ends[i] = np.searchsorted(sorted_keys, keys[i], "left" and "right"): one binary search, then a walk
+    over the equal keys, whose holders the caller reads anyway (a second search cost as much as the first)."""
+    n = sorted_keys.shape[0]
+    for i in range(keys.shape[0]):
+        key = keys[i]
+        lo, hi = 0, n
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if sorted_keys[mid] < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        starts[i] = lo
+        while hi < n and sorted_keys[hi] == key:
+            hi += 1
+        ends[i] = hi
+
+
+@numba.njit(cache=True, nogil=True)
 def shared_counts(query_offsets, group_start, group_end, group_rows, n_rows, min_shared, after_query):
     """(query, row, shared) for rows holding >= `min_shared` of a query's keys, without materializing weaker pairs.
 

@@ -20,6 +20,15 @@ def expand_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     return np.arange(total, dtype=np.int64) - np.repeat(ends - lengths, lengths) + np.repeat(np.asarray(starts, dtype=np.int64), lengths)
 
 
+def key_ranges(sorted_keys: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `keys` sits in `sorted_keys`: the [start, end) range of its equal entries (empty when absent)."""
+    from pipeline.dedup.kernels import equal_ranges
+
+    starts, ends = np.empty(len(keys), dtype=np.int64), np.empty(len(keys), dtype=np.int64)
+    equal_ranges(sorted_keys, np.asarray(keys, dtype=sorted_keys.dtype), starts, ends)
+    return starts, ends
+
+
 @dataclass(frozen=True)
 class Holders:
     """Who holds each looked-up key: key i is held by the documents refs[starts[i]:ends[i]], references below
@@ -39,7 +48,7 @@ class MemoryPostings:
         self.keys, self.owners, self.size = keys[order], owners[order], size
 
     def postings(self, keys: np.ndarray) -> Holders:
-        return Holders(np.searchsorted(self.keys, keys, "left"), np.searchsorted(self.keys, keys, "right"), self.owners, self.size)
+        return Holders(*key_ranges(self.keys, keys), self.owners, self.size)
 
 
 def strong_matches(

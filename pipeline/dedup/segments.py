@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.dedup.pairs import Holders
+from pipeline.dedup.pairs import Holders, key_ranges
 from pipeline.dedup.records import Postings, Rep, StoredDoc
 from pipeline.dedup.storage import NEAR
 
@@ -157,7 +157,7 @@ class Columns:
     def postings(self, kind: str, keys: np.ndarray) -> Holders:
         """The rows holding each of `keys`: ranges of the sorted lookup (nothing copied)."""
         sorted_keys, key_rows = (self.near_keys, self.near_key_rows) if kind == NEAR else (self.story_keys, self.story_key_rows)
-        return Holders(np.searchsorted(sorted_keys, keys, "left"), np.searchsorted(sorted_keys, keys, "right"), key_rows, len(self))
+        return Holders(*key_ranges(sorted_keys, keys), key_rows, len(self))
 
     def record(self, row: int) -> StoredDoc:
         a = self.a

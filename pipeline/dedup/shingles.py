@@ -125,8 +125,7 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
     if lang in CASELESS:
         return Shingled(near, _distinct(tag(raw, None)), n_tokens, False)
     # event anchors (anchors.py): n-grams holding a number, and word triples inside quotation marks
-    codepoints = np.frombuffer(normalized.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    parts = [tag_numbers(codepoints, tokens, n, raw, keep)]
-    for first, last in quotations(normalized, codepoints, tokens):
+    parts = [tag_numbers(tokens, n, raw, keep)]
+    for first, last in quotations(normalized, tokens):
         parts.append(tag(ngram_hashes(stem_hash[first:last] ^ _QUOTED, 3, distinct=False), None))
     return Shingled(near, _distinct(np.concatenate(parts) if len(parts) > 1 else parts[0]), n_tokens, False)

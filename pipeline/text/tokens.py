@@ -50,20 +50,20 @@ def spaces() -> np.ndarray:
 
 
 class Tokens:
-    """Token hashes of one normalized text, with their character spans.
+    """Token hashes of one normalized text, with their character spans and the text's code points.
 
     With `collapse=True`, `collapsed_utf8` is also set: the UTF-8 bytes of `" ".join(text.split())`, found
     in the same pass (None when the text holds a lone surrogate, which UTF-8 cannot encode).
     """
 
-    __slots__ = ("hashes", "starts", "ends", "unspaced_chars", "collapsed_utf8")
+    __slots__ = ("codepoints", "hashes", "starts", "ends", "unspaced_chars", "collapsed_utf8")
 
     def __init__(self, text: str, collapse: bool = False) -> None:
         from pipeline.text.kernels import scan
 
-        cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        self.codepoints = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
         self.starts, self.ends, self.hashes, self.unspaced_chars, utf8, size, surrogate = scan(
-            cp, classes(), spaces(), _P_INV, _MIX, collapse
+            self.codepoints, classes(), spaces(), _P_INV, _MIX, collapse
         )
         self.collapsed_utf8 = utf8[:size].tobytes() if collapse and not surrogate else None
 

@@ -6,8 +6,9 @@ from collections import Counter
 from itertools import combinations
 
 import numpy as np
+import pytest
 
-from pipeline.dedup.pairs import MemoryPostings, sketch_overlaps, strong_matches
+from pipeline.dedup.pairs import MemoryPostings, key_ranges, sketch_overlaps, strong_matches
 
 
 def _sets(rng, n, vocabulary):
@@ -17,6 +18,17 @@ def _sets(rng, n, vocabulary):
 
 def _postings(sets):
     return MemoryPostings(np.concatenate(sets), np.repeat(np.arange(len(sets)), [len(s) for s in sets]), len(sets))
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint64])
+@pytest.mark.parametrize("size", [0, 1, 7, 2000])
+def test_key_ranges_are_numpys_left_and_right_searches(dtype, size):
+    rng = np.random.default_rng(size)
+    sorted_keys = np.sort(rng.integers(0, 40, size=size)).astype(dtype)
+    keys = rng.integers(0, 50, size=500).astype(dtype)  # absent keys, below, inside and above the stored ones
+    starts, ends = key_ranges(sorted_keys, keys)
+    assert np.array_equal(starts, np.searchsorted(sorted_keys, keys, "left"))
+    assert np.array_equal(ends, np.searchsorted(sorted_keys, keys, "right"))
 
 
 def test_strong_matches_within_one_set_of_documents_equal_counting_every_pair():
