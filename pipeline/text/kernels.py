@@ -9,6 +9,18 @@ import numba
 import numpy as np
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _slot_of(keys: np.ndarray, m: np.uint64, k: np.uint64) -> tuple[np.uint64, bool]:
+    s = k & m
+    while True:
+        held = keys[s]
+        if held == k:
+            return s, True
+        if held == 0:
+            return s, False
+        s = (s + np.uint64(1)) & m
+
+
 @numba.njit(cache=True, nogil=True)
 def probe(keys: np.ndarray, mask: int, h: np.ndarray, slot: np.ndarray) -> bool:
     """Linear-probe slot of each hash in an open-addressing table (its slot, or the empty slot it would take);
@@ -16,17 +28,22 @@ def probe(keys: np.ndarray, mask: int, h: np.ndarray, slot: np.ndarray) -> bool:
     everything = True
     m = np.uint64(mask)
     for i in range(h.shape[0]):
-        k = h[i]
-        s = k & m
-        while True:
-            held = keys[s]
-            if held == k:
-                break
-            if held == 0:
-                everything = False
-                break
-            s = (s + np.uint64(1)) & m
-        slot[i] = s
+        slot[i], found = _slot_of(keys, m, h[i])
+        everything &= found
+    return everything
+
+
+@numba.njit(cache=True, nogil=True)
+def probe_values(keys, mask, hashes, stem_table, common_table, stems, common) -> bool:
+    """The stem hash and common flag of each token hash (0 is looked up as 1, as it is stored), read in the same
+    pass as the probe; returns whether all were found (the others' outputs are left unset)."""
+    everything = True
+    m = np.uint64(mask)
+    for i in range(hashes.shape[0]):
+        s, found = _slot_of(keys, m, max(hashes[i], np.uint64(1)))
+        if found:
+            stems[i], common[i] = stem_table[s], common_table[s]
+        everything &= found
     return everything
 
 

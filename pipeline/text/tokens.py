@@ -102,12 +102,16 @@ class Vocabulary:
 
     def lookup(self, text: str, tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
         """Stem hashes and common flags of the tokens of `text`."""
-        h = np.maximum(tokens.hashes, np.uint64(1))
-        slot, complete = self._slots(h)
-        if not complete:
-            self._learn(text, tokens, h, np.flatnonzero(self.keys[slot] != h))
+        from pipeline.text.kernels import probe_values
+
+        stems, common = np.empty(len(tokens), dtype=np.uint64), np.empty(len(tokens), dtype=bool)
+        if not probe_values(self.keys, self.mask, tokens.hashes, self.stem_hash, self.is_common, stems, common):
+            h = np.maximum(tokens.hashes, np.uint64(1))
             slot, _ = self._slots(h)
-        return self.stem_hash[slot], self.is_common[slot]
+            self._learn(text, tokens, h, np.flatnonzero(self.keys[slot] != h))
+            # every token is known now (learning may have reallocated the tables)
+            probe_values(self.keys, self.mask, tokens.hashes, self.stem_hash, self.is_common, stems, common)
+        return stems, common
 
     def _learn(self, text: str, tokens: Tokens, h: np.ndarray, missing: np.ndarray) -> None:
         new: dict[int, str] = {}
@@ -115,8 +119,11 @@ class Vocabulary:
             new.setdefault(k, text[s:e])
         if self.size + len(new) > self.limit:  # bounded memory: start over
             self._allocate(self.mask + 1)
-        if 2 * (self.size + len(new)) > self.mask + 1:  # keep the load factor under 1/2: probes stay short
-            self._grow(2 * (self.mask + 1))
+        capacity = self.mask + 1
+        while 2 * (self.size + len(new)) > capacity:  # keep the load factor under 1/2: probes stay short
+            capacity *= 2
+        if capacity > self.mask + 1:
+            self._grow(capacity)
         digest = xxhash.xxh3_64_intdigest
         stems = self.stem_words(list(new.values()))
         self._insert(
