@@ -9,8 +9,10 @@ order of `add()` calls. With several processes on one index, run `finish_run()` 
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,11 +118,12 @@ class Deduplicator:
         # Numbered now rather than at the first add(): runs commit in this order, and cluster representatives
         # (earliest run first) must never be a run that committed after the documents they stand for.
         self._run_seq = self.index.begin_run()
-        groups = exact_groups(docs)
-        sketches = frequencies_and_sketches(docs, groups, self.index, config)
-        candidates = find_candidates(docs, groups, sketches, self.index, config)
-        verdicts = decide(candidates, config)
-        assignments, links, update = cluster(self._run_seq, docs, groups, sketches, candidates, verdicts)
+        with _no_cycle_collection():
+            groups = exact_groups(docs)
+            sketches = frequencies_and_sketches(docs, groups, self.index, config)
+            candidates = find_candidates(docs, groups, sketches, self.index, config)
+            verdicts = decide(candidates, config)
+            assignments, links, update = cluster(self._run_seq, docs, groups, sketches, candidates, verdicts)
         self._decision = RunDecision(assignments, links, update)
         return self._decision
 
@@ -136,3 +139,18 @@ class Deduplicator:
         self.claims.stop_renewing()
         self.stats["dedup/committed"] += len(records)
         self._run_seq, self._docs, self._decision = None, None, None
+
+
+@contextmanager
+def _no_cycle_collection():
+    """Python's cycle collector paused while a run is decided: the stages build a few hundred thousand small
+    acyclic objects (tuples, links, union-find entries), and every 700 of them set off a collection pass, which
+    at times walks the whole heap (a crawl process's Scrapy and Twisted objects included). Reference counting
+    still frees everything; the previous state is restored."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
