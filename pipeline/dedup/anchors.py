@@ -25,18 +25,6 @@ CASELESS = frozenset(
 )
 
 
-def tag_numbers(tokens: Tokens, n: int, raw: np.ndarray, keep: np.ndarray | None) -> np.ndarray:
-    """`raw` story n-gram hashes (those at the start positions `keep` lets through; None: all) with the anchor bit
-    set on the n-grams holding a number of two or more digits that is not a year, cleared on the others."""
-    from pipeline.dedup.kernels import tag_numbers as kernel
-
-    if keep is None:
-        keep = np.ones(len(raw), dtype=bool)
-    out = np.empty(len(raw), dtype=np.uint32)
-    kernel(tokens.codepoints, tokens.starts, tokens.ends, n, raw, keep, out)
-    return out
-
-
 def quotations(normalized: str, tokens: Tokens) -> list[tuple[int, int]]:
     """Token ranges [first, last) between a quotation mark and the next one, 3 to _QUOTE_TOKENS tokens long."""
     if not any(mark in normalized for mark in _QUOTE_MARKS):

@@ -215,10 +215,8 @@ def sketch_overlaps(values, dropped, starts, lengths, covers, a, b, shared, coun
 
 
 @numba.njit(cache=True, nogil=True)
-def tag_numbers(codepoints, starts, ends, n, raw, keep, out):
-    """Story hashes with the anchor bit: out[k] = raw[k] with its low bit set when the n-gram at the k-th kept
-    position (keep is a mask over n-gram start positions) holds a number of two or more ASCII digits that is
-    not a year (19xx, 20xx), cleared otherwise."""
+def _number_tokens(codepoints, starts, ends):
+    """Whether each token is a number of two or more ASCII digits that is not a year (19xx, 20xx)."""
     tokens = starts.shape[0]
     number = np.zeros(tokens, dtype=np.bool_)
     for t in range(tokens):
@@ -231,15 +229,36 @@ def tag_numbers(codepoints, starts, ends, n, raw, keep, out):
         if digits and e - s == 4 and ((codepoints[s] == 49 and codepoints[s + 1] == 57) or (codepoints[s] == 50 and codepoints[s + 1] == 48)):
             digits = False
         number[t] = digits
+    return number
+
+
+@numba.njit(cache=True, nogil=True)
+def story_ngrams(stems, common, n, mix, codepoints, starts, ends, all_anchors):
+    """Story values in text order: the hash of each stem n-gram (as `ngrams32`; one n-gram of all the tokens
+    when there are fewer than n) that is not made only of common words, with the anchor bit (the low bit) set
+    on every value when `all_anchors`, else on the n-grams holding a number (`_number_tokens`)."""
+    tokens = stems.shape[0]
+    if tokens == 0:
+        return np.empty(0, dtype=np.uint32)
+    m = min(n, tokens)
+    number = np.zeros(0, dtype=np.bool_) if all_anchors else _number_tokens(codepoints, starts, ends)
+    out = np.empty(tokens - m + 1, dtype=np.uint32)
     k = 0
-    for p in range(keep.shape[0]):
-        if keep[p]:
-            flag = np.uint32(0)
-            for q in range(p, min(p + n, tokens)):
-                if number[q]:
-                    flag = np.uint32(1)
-            out[k] = (raw[k] & np.uint32(0xFFFFFFFE)) | flag
-            k += 1
+    for p in range(tokens - m + 1):
+        if m == n:  # a short document's one n-gram is always kept
+            only_common = True
+            for q in range(p, p + n):
+                only_common &= common[q]
+            if only_common:
+                continue
+        h = stems[p]
+        anchored = all_anchors or number[p]
+        for q in range(p + 1, p + m):
+            h = h * mix + stems[q]
+            anchored = anchored or number[q]
+        out[k] = (np.uint32(fmix64(h) >> np.uint64(32)) & np.uint32(0xFFFFFFFE)) | np.uint32(anchored)
+        k += 1
+    return out[:k]
 
 
 @numba.njit(cache=True, nogil=True)

@@ -11,7 +11,7 @@ import logging
 
 import numpy as np
 
-from pipeline.dedup.anchors import CASELESS, quotations, tag, tag_numbers
+from pipeline.dedup.anchors import CASELESS, quotations, tag
 from pipeline.text.tokens import Tokens, Vocabulary
 from pipeline.text.language import frequent_words
 from pipeline.text.normalize import normalize_for_matching
@@ -42,11 +42,11 @@ def _vocabulary(language: str | None, zipf: float) -> Vocabulary:
     return _vocabularies[key]
 
 
-def ngram_hashes(token_hashes: np.ndarray, n: int, keep: np.ndarray | None = None, distinct: bool = True) -> np.ndarray:
+def ngram_hashes(token_hashes: np.ndarray, n: int, distinct: bool = True) -> np.ndarray:
     """Sorted distinct uint32 hashes of the token n-grams (one shingle when there are fewer than n tokens).
 
-    `keep`, when given, is a boolean mask over the n-gram start positions. `distinct=False` skips the
-    sort (the hashes in text order, repeats included): enough for a MinHash, which ignores repeats.
+    `distinct=False` skips the sort (the hashes in text order, repeats included): enough for a MinHash, which
+    ignores repeats.
     """
     from pipeline.dedup.kernels import ngrams32
 
@@ -56,8 +56,6 @@ def ngram_hashes(token_hashes: np.ndarray, n: int, keep: np.ndarray | None = Non
     n = min(n, count)
     # order-sensitive combination: (a, b) and (b, a) differ (one compiled pass, no temporaries)
     h = ngrams32(np.ascontiguousarray(token_hashes, dtype=np.uint64), n, _MIX)
-    if keep is not None:
-        h = h[keep]
     return h if not distinct else _distinct(h)
 
 
@@ -101,6 +99,8 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
     """Near-duplicate shingles (surface word n-grams) and same-story shingles (stemmed n-grams, common ones dropped).
 
     `tokens`, when given, must be `Tokens(normalized)` (the caller already scanned the text)."""
+    from pipeline.dedup.kernels import story_ngrams
+
     tokens = Tokens(normalized) if tokens is None else tokens
     n_tokens = len(tokens)
     # CJK/Thai characters a large share of the word characters: character shingles instead of words
@@ -113,19 +113,14 @@ def shingle(normalized: str, language: str | None, config, tokens: Tokens | None
     lang = (language or "").split("-")[0].lower() or None
     stem_hash, flags = _vocabulary(lang, config.story_common_zipf).lookup(normalized, tokens)
     near = ngram_hashes(hashes, config.near_shingle_words, distinct=False)
-    n = config.story_shingle_words
-    keep = None
-    if n_tokens >= n:
-        # an n-gram made only of very frequent words ("of the", "في ال") says nothing about the story
-        keep = flags[: n_tokens - n + 1].copy()
-        for j in range(1, n):
-            keep &= flags[j : n_tokens - n + 1 + j]
-        keep = ~keep
-    raw = ngram_hashes(stem_hash, n, keep, distinct=False)
-    if lang in CASELESS:
-        return Shingled(near, _distinct(tag(raw, None)), n_tokens, False)
-    # event anchors (anchors.py): n-grams holding a number, and word triples inside quotation marks
-    parts = [tag_numbers(tokens, n, raw, keep)]
+    # an n-gram made only of very frequent words ("of the", "في ال") says nothing about the story; event anchors
+    # (anchors.py) are the n-grams holding a number, every n-gram in scripts without case, and word triples
+    # inside quotation marks
+    caseless = lang in CASELESS
+    story = story_ngrams(stem_hash, flags, config.story_shingle_words, _MIX, tokens.codepoints, tokens.starts, tokens.ends, caseless)
+    if caseless:
+        return Shingled(near, _distinct(story), n_tokens, False)
+    parts = [story]
     for first, last in quotations(normalized, tokens):
         parts.append(tag(ngram_hashes(stem_hash[first:last] ^ _QUOTED, 3, distinct=False), None))
     return Shingled(near, _distinct(np.concatenate(parts) if len(parts) > 1 else parts[0]), n_tokens, False)

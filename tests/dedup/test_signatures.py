@@ -134,21 +134,19 @@ def test_space_table_is_str_isspace_for_every_code_point():
 
 def test_compiled_ngram_hashes_match_numpy_formulation():
     tokens = np.random.default_rng(5).integers(0, 2**64, size=300, dtype=np.uint64)
-    keep = np.random.default_rng(6).random(299) < 0.7
-    for n, mask in ((1, None), (2, None), (2, keep), (3, None), (500, None)):
+    for n in (1, 2, 3, 500):
         m = min(n, len(tokens))
         with np.errstate(over="ignore"):
             h = tokens[: len(tokens) - m + 1].copy()
             for j in range(1, m):
                 h = h * _MIX + tokens[j : len(tokens) - m + 1 + j]
-            h = h if mask is None else h[mask]
             for mult in (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53):
                 h ^= h >> np.uint64(33)
                 h *= np.uint64(mult)
             h ^= h >> np.uint64(33)
         expected = (h >> np.uint64(32)).astype(np.uint32)
-        assert np.array_equal(ngram_hashes(tokens, n, mask, distinct=False), expected)
-        assert np.array_equal(ngram_hashes(tokens, n, mask), np.unique(expected))
+        assert np.array_equal(ngram_hashes(tokens, n, distinct=False), expected)
+        assert np.array_equal(ngram_hashes(tokens, n), np.unique(expected))
 
 
 @settings(max_examples=60, deadline=None)
