@@ -70,32 +70,32 @@ def distinct_count(values: np.ndarray) -> int:
 
 @numba.njit(cache=True, nogil=True)
 def count_min_add(table: np.ndarray, values: np.ndarray) -> None:
-    """Add one to each value's cell in every row of a count-min table (`records.DocFreq.cells` addressing)."""
+    """Add one to each value's cell in every row of a count-min table (`records.DocFreq.cells` addressing).
+
+    Row by row: the random increments stay within one row (4 MB by default, in cache) instead of spreading over
+    the whole table (3.5x faster on 2 million values)."""
     depth, width = table.shape
     mask = np.uint64(width - 1)
-    for j in range(values.shape[0]):
-        v = np.uint64(values[j])
-        for d in range(depth):
-            h = (v + np.uint64(d + 1)) * np.uint64(0xD6E8FEB86659FD93)
+    for d in range(depth):
+        for j in range(values.shape[0]):
+            h = (np.uint64(values[j]) + np.uint64(d + 1)) * np.uint64(0xD6E8FEB86659FD93)
             h ^= h >> np.uint64(32)
             table[d, h & mask] += np.uint32(1)
 
 
 @numba.njit(cache=True, nogil=True)
 def count_min_below(table: np.ndarray, values: np.ndarray, cutoff: float, out: np.ndarray) -> None:
-    """out[j] = the count-min estimate of values[j] is under `cutoff` (some row's count is: stop there)."""
+    """out[j] = the count-min estimate of values[j] is under `cutoff` (some row's count is). Row by row, as
+    `count_min_add`; a value found rare in one row is not looked up in the next."""
     depth, width = table.shape
     mask = np.uint64(width - 1)
-    for j in range(values.shape[0]):
-        v = np.uint64(values[j])
-        rare = False
-        for d in range(depth):
-            h = (v + np.uint64(d + 1)) * np.uint64(0xD6E8FEB86659FD93)
-            h ^= h >> np.uint64(32)
-            if table[d, h & mask] < cutoff:
-                rare = True
-                break
-        out[j] = rare
+    out[:] = False
+    for d in range(depth):
+        for j in range(values.shape[0]):
+            if not out[j]:
+                h = (np.uint64(values[j]) + np.uint64(d + 1)) * np.uint64(0xD6E8FEB86659FD93)
+                h ^= h >> np.uint64(32)
+                out[j] = table[d, h & mask] < cutoff
 
 
 @numba.njit(cache=True, nogil=True)
