@@ -10,12 +10,15 @@ polars talk to an endpoint). Import the helpers from any room's tests::
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +55,8 @@ class S3Server:
     log_path: Path
     startup_timeout: float = 60.0
     stop_timeout: float = 5.0  # SIGTERM grace before SIGKILL
+    # what must also hold before the server counts as up (beyond answering ListBuckets)
+    serving: Callable[[], bool] | None = field(default=None, repr=False)
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def env(self, endpoint: str | None = None) -> dict[str, str]:
@@ -87,14 +92,23 @@ class S3Server:
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}; see {self.log_path}")
-            try:
-                client.list_buckets()
+            problem = self._not_up(client)
+            if problem is None:
                 return self
-            except Exception as exc:  # noqa: BLE001 - not up yet: connection refused, 5xx while starting
-                if time.monotonic() > deadline:
-                    self.stop()
-                    raise RuntimeError(f"{self.name} did not answer within {self.startup_timeout}s: {exc}") from exc
-                time.sleep(0.2)
+            if time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"{self.name} did not come up within {self.startup_timeout}s: {problem}")
+            time.sleep(0.2)
+
+    def _not_up(self, client) -> str | None:
+        """Why the server is not up yet (None: it is)."""
+        try:
+            client.list_buckets()
+        except Exception as exc:  # noqa: BLE001 - not up yet: connection refused, 5xx while starting
+            return repr(exc)
+        if self.serving is not None and not self.serving():
+            return "answers ListBuckets but does not serve objects yet"
+        return None
 
     def stop(self) -> None:
         if self.process is not None:
@@ -148,8 +162,21 @@ def start_seaweedfs(data_dir: Path) -> S3Server:
     for name, (http, grpc) in ports.items():
         command += [f"-{name}.port={http}", f"-{name}.port.grpc={grpc}"]
     endpoint = f"http://127.0.0.1:{ports['s3'][0]}"
+    status = f"http://127.0.0.1:{ports['master'][0]}/dir/status"
+
+    def volume_server_registered() -> bool:
+        # The S3 gateway answers ~4 s before the volume server has registered with the master (its first
+        # heartbeat meets a master still electing itself; the next comes 5 s later): until then every object
+        # read of a restarted store is a 500 "volume not found".
+        try:
+            with urllib.request.urlopen(status, timeout=2) as answer:
+                return json.load(answer)["Topology"]["Max"] > 0
+        except (OSError, ValueError, KeyError):
+            return False
+
     # SeaweedFS drains for a long time on SIGTERM; its data is a test's temp dir, so 2 s is grace enough.
-    return S3Server("seaweedfs", command, endpoint, data_dir.parent / f"{data_dir.name}.log", stop_timeout=2.0).start()
+    log = data_dir.parent / f"{data_dir.name}.log"
+    return S3Server("seaweedfs", command, endpoint, log, stop_timeout=2.0, serving=volume_server_registered).start()
 
 
 @dataclass

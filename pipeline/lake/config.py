@@ -31,7 +31,7 @@ class LakeConfig:
     max_concurrency: int = 4
     checksum_algorithm: str = "CRC32"  # per-request checksum the server verifies (CRC32, CRC32C, SHA1, SHA256)
     retry_mode: str = "standard"  # botocore retry mode: standard or adaptive (client-side rate limiting)
-    max_attempts: int = 6
+    max_attempts: int = 10  # configs/lake.yaml says why
     connect_timeout: float = 10.0
     read_timeout: float = 60.0
     # Multipart uploads (and a local lake's temporary files) older than this are removed when a run starts,

@@ -40,7 +40,8 @@ def client():
             import boto3
             from botocore.config import Config
 
-            config = Config(retries={"mode": "standard", "max_attempts": 6}, connect_timeout=10, read_timeout=60)
+            # the lake's shipped retry budget (configs/lake.yaml says why 10)
+            config = Config(retries={"mode": "standard", "max_attempts": 10}, connect_timeout=10, read_timeout=60)
             _client = boto3.session.Session().client("s3", config=config)
         return _client
 

@@ -38,6 +38,7 @@ def _has_arabic_block(text: str) -> bool:
     utf8 = text.encode("utf-8", "surrogatepass")
     return any(lead in utf8 for lead in _ARABIC_BLOCK_LEADS)
 
+
 # Scripts written without spaces between words: each character is a token.
 _CJK = (
     "\u3040-\u30ff"  # hiragana, katakana

@@ -2,6 +2,7 @@
 
     proxy = FaultProxy(server.endpoint).start()
     proxy.fail("PUT", "/articles/", "503", times=2)   # the next two matching PUTs get 503 SlowDown
+    proxy.fail("GET", "_state/", "500", times=8)      # 500 InternalError, as a store that is restarting answers
     proxy.fail("PUT", "part-", "drop")                 # forwarded, but the answer never reaches the client
     proxy.fail("PUT", "partNumber=", "delay", delay=1) # slow parts: time to kill the uploader mid-upload
 """
@@ -20,13 +21,18 @@ SLOW_DOWN = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
     b"<Message>Please reduce your request rate.</Message></Error>"
 )
+INTERNAL_ERROR = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InternalError</Code>'
+    b"<Message>We encountered an internal error, please try again.</Message></Error>"
+)
+ERRORS = {"503": SLOW_DOWN, "500": INTERNAL_ERROR}
 
 
 @dataclass
 class Rule:
     method: str
     path_part: str
-    action: str  # "503", "drop" or "delay"
+    action: str  # "503", "500", "drop" or "delay"
     times: int
     delay: float = 0.0
 
@@ -102,13 +108,13 @@ class FaultProxy:
                     proxy.arrived.append((self.command, self.path))
                 body = self._body()
                 rule = proxy._take(self.command, self.path)
-                if rule is not None and rule.action == "503":
-                    proxy._record(self.command, self.path, "503")
-                    self.send_response(503)
+                if rule is not None and rule.action in ERRORS:
+                    proxy._record(self.command, self.path, rule.action)
+                    self.send_response(int(rule.action))
                     self.send_header("Content-Type", "application/xml")
-                    self.send_header("Content-Length", str(len(SLOW_DOWN)))
+                    self.send_header("Content-Length", str(len(ERRORS[rule.action])))
                     self.end_headers()
-                    self.wfile.write(SLOW_DOWN)
+                    self.wfile.write(ERRORS[rule.action])
                     return
                 if rule is not None and rule.action == "delay":
                     time.sleep(rule.delay)

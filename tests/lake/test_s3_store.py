@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.lake import LakeConfig, LakeUnavailable, LakeWriter, open_store
 from pipeline.lake.s3 import S3Store
+from pipeline.options import configured
 from tests.lake.rows import DAY, article, link, recover, reject
 from tests.lake.test_writer import ingest
 from tests.servers import free_port
@@ -47,6 +48,19 @@ def test_writer_publishes_files_with_checksums_and_manifest(moto_bucket, moto, t
         assert head["ContentLength"] == f["bytes"] and head["Metadata"]["sha256"] == f["sha256"]
     stored = json.loads(client.get_object(Bucket=moto_bucket, Key="lake/_runs/r1.json")["Body"].read())
     assert stored["rows"] == {"articles": 3, "links": 1, "rejects": 1}
+
+
+def test_shipped_retries_ride_out_seconds_of_internal_errors(proxy):
+    # A restarting SeaweedFS answered 500 for ~4 s after it accepted connections; botocore's standard mode backs
+    # off 0.05 s x 2^n x random after a 5xx, so the 6 attempts shipped before gave up within about a second.
+    bucket = "lake-restarting"
+    store = open_store(f"s3://{bucket}/lake", configured(LakeConfig))
+    store.client.create_bucket(Bucket=bucket)
+    store.write_bytes("_state/writer-lease.json", b"{}")
+    proxy.fail("GET", "writer-lease", "500", times=8)
+    assert store.read_bytes("_state/writer-lease.json") == b"{}"
+    gets = [outcome for method, path, outcome in proxy.log if method == "GET" and "writer-lease" in path]
+    assert gets == ["500"] * 8 + ["200"]
 
 
 def test_throttling_answers_are_retried_with_backoff(proxy, tmp_path):
