@@ -111,14 +111,17 @@ class SiteTemplates:
         # text-like lines counted only on the other pages that tell another story than this one
         other_stories: dict[str, int] = {}
         same_story = 0
+        counts = cluster["lines"]
         for other, lines in cluster["long"].items():
             if other == page:
                 continue
-            shared = len(lines & long_lines)
-            if _tells_same_story(shared, len(lines), len(long_lines)):
+            shared = lines & long_lines
+            if not shared:
+                continue
+            if self._tell_same_story(shared, lines, long_lines, counts):
                 same_story += 1
-            elif shared:
-                for hashed in lines & long_lines:
+            else:
+                for hashed in shared:
                     other_stories[hashed] = other_stories.get(hashed, 0) + 1
         result = set()
         for hashed, key in keys.items():
@@ -131,6 +134,19 @@ class SiteTemplates:
             if template:
                 result.add(key)
         return frozenset(result)
+
+    @staticmethod
+    def _tell_same_story(shared: set[str], lines: set[str], other_lines: set[str], counts: dict[str, int]) -> bool:
+        """Whether two pages sharing the text-like lines `shared` tell one story, judged on the lines printed on
+        at most twice as many pages of the cluster as the least printed shared line: a copy wrapped in another
+        site's page shares the article with its original, and the wrapper's furniture (related headlines and
+        their teasers, printed on every page of that site) would otherwise outnumber the article's lines."""
+        cut = 2 * min(counts.get(hashed, 0) for hashed in shared)
+        return _tells_same_story(
+            sum(1 for hashed in shared if counts.get(hashed, 0) <= cut),
+            sum(1 for hashed in lines if counts.get(hashed, 0) <= cut),
+            sum(1 for hashed in other_lines if counts.get(hashed, 0) <= cut),
+        )
 
     def to_json(self) -> str:
         """Serialize the learned clusters (line hashes only, no page text)."""
