@@ -7,7 +7,8 @@ lines, two unrelated dumps share (almost) none. A short line is template when it
 
 A text-like line (`length_low` characters and more) shared by pages is boilerplate only when it is not
 the body of any of them: it must appear on `template_min_pages - 1` other pages that tell a *different
-story* than this one (at most half of the shorter page's text-like lines are on the other page). A site-wide "about us"
+story* than this one (at most half of the shorter page's text-like lines are on the other page, counting only
+the lines rare in the cluster: see `_tell_same_story`). A site-wide "about us"
 paragraph or newsletter pitch printed under every article is shared by different stories and goes; the
 paragraphs of one story printed twice (two URLs, a syndicated copy) are shared only by copies of that
 story and stay, so a template never makes two different pages' bodies the same.
