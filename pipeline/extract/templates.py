@@ -8,7 +8,7 @@ lines, two unrelated dumps share (almost) none. A short line is template when it
 A text-like line (`length_low` characters and more) shared by pages is boilerplate only when it is not
 the body of any of them: it must appear on `template_min_pages - 1` other pages that tell a *different
 story* than this one (at most half of the shorter page's text-like lines are on the other page, counting only
-the lines rare in the cluster: see `_tell_same_story`). A site-wide "about us"
+the lines rare in the cluster: see `_tells_same_story`). A site-wide "about us"
 paragraph or newsletter pitch printed under every article is shared by different stories and goes; the
 paragraphs of one story printed twice (two URLs, a syndicated copy) are shared only by copies of that
 story and stay, so a template never makes two different pages' bodies the same.
@@ -31,12 +31,21 @@ _MAX_KEYS = 50000  # per cluster; beyond this, lines seen on one page only are f
 _SAME_STORY = 0.5  # two pages sharing this share of their text-like lines tell the same story
 
 
-def _tells_same_story(shared: int, lines: int, other_lines: int) -> bool:
+def _tells_same_story(shared: set[str], lines: set[str], other_lines: set[str], counts: dict[str, int]) -> bool:
     """Two pages tell one story when more than half the text-like lines of the shorter one are on the longer one.
 
     Containment, not Jaccard: a syndicated copy cut short, or a page dump that adds comments and related
-    lists to the article, shares the article's lines but few of the longer page's."""
-    return shared >= 2 and shared > _SAME_STORY * min(lines, other_lines)
+    lists to the article, shares the article's lines but few of the longer page's. Counted only on the lines
+    printed on at most twice as many pages of the cluster (`counts`) as the least printed shared line: a copy
+    wrapped in another site's page shares the article with its original, and the wrapper's furniture (related
+    headlines and their teasers, printed on every page of that site) would otherwise outnumber the article."""
+    cut = 2 * min(counts.get(hashed, 0) for hashed in shared)
+
+    def rare(hashes: set[str]) -> int:
+        return sum(1 for hashed in hashes if counts.get(hashed, 0) <= cut)
+
+    story_shared = rare(shared)
+    return story_shared >= 2 and story_shared > _SAME_STORY * min(rare(lines), rare(other_lines))
 
 
 def _hash(key: str) -> str:
@@ -119,7 +128,7 @@ class SiteTemplates:
             shared = lines & long_lines
             if not shared:
                 continue
-            if self._tell_same_story(shared, lines, long_lines, counts):
+            if _tells_same_story(shared, lines, long_lines, counts):
                 same_story += 1
             else:
                 for hashed in shared:
@@ -135,19 +144,6 @@ class SiteTemplates:
             if template:
                 result.add(key)
         return frozenset(result)
-
-    @staticmethod
-    def _tell_same_story(shared: set[str], lines: set[str], other_lines: set[str], counts: dict[str, int]) -> bool:
-        """Whether two pages sharing the text-like lines `shared` tell one story, judged on the lines printed on
-        at most twice as many pages of the cluster as the least printed shared line: a copy wrapped in another
-        site's page shares the article with its original, and the wrapper's furniture (related headlines and
-        their teasers, printed on every page of that site) would otherwise outnumber the article's lines."""
-        cut = 2 * min(counts.get(hashed, 0) for hashed in shared)
-        return _tells_same_story(
-            sum(1 for hashed in shared if counts.get(hashed, 0) <= cut),
-            sum(1 for hashed in lines if counts.get(hashed, 0) <= cut),
-            sum(1 for hashed in other_lines if counts.get(hashed, 0) <= cut),
-        )
 
     def to_json(self) -> str:
         """Serialize the learned clusters (line hashes only, no page text)."""

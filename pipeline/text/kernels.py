@@ -9,41 +9,22 @@ import numba
 import numpy as np
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _slot_of(keys: np.ndarray, m: np.uint64, k: np.uint64) -> tuple[np.uint64, bool]:
-    s = k & m
-    while True:
-        held = keys[s]
-        if held == k:
-            return s, True
-        if held == 0:
-            return s, False
-        s = (s + np.uint64(1)) & m
-
-
 @numba.njit(cache=True, nogil=True)
-def probe(keys: np.ndarray, mask: int, h: np.ndarray, slot: np.ndarray) -> bool:
-    """Linear-probe slot of each hash in an open-addressing table (its slot, or the empty slot it would take);
-    returns whether all hashes were found."""
-    everything = True
-    m = np.uint64(mask)
-    for i in range(h.shape[0]):
-        slot[i], found = _slot_of(keys, m, h[i])
-        everything &= found
-    return everything
-
-
-@numba.njit(cache=True, nogil=True)
-def probe_values(keys, mask, hashes, stem_table, common_table, stems, common) -> bool:
-    """The stem hash and common flag of each token hash (0 is looked up as 1, as it is stored), read in the same
-    pass as the probe; returns whether all were found (the others' outputs are left unset)."""
+def probe(keys, mask, hashes, stem_table, common_table, stems, common, found) -> bool:
+    """Linear probe of each token hash (0 is looked up as 1, as it is stored) in an open-addressing table: where
+    found, its stem hash and common flag are read in the same pass; returns whether all were found."""
     everything = True
     m = np.uint64(mask)
     for i in range(hashes.shape[0]):
-        s, found = _slot_of(keys, m, max(hashes[i], np.uint64(1)))
-        if found:
+        k = max(hashes[i], np.uint64(1))
+        s = k & m
+        while keys[s] != k and keys[s] != 0:
+            s = (s + np.uint64(1)) & m
+        found[i] = keys[s] == k
+        if found[i]:
             stems[i], common[i] = stem_table[s], common_table[s]
-        everything &= found
+        else:
+            everything = False
     return everything
 
 

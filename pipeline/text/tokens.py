@@ -93,29 +93,22 @@ class Vocabulary:
         self.is_common = np.zeros(capacity, dtype=bool)
         self.size = 0
 
-    def _slots(self, h: np.ndarray) -> tuple[np.ndarray, bool]:
-        """Slot of each hash and whether all are stored (else a missing hash's slot is the empty one it would go to)."""
-        from pipeline.text.kernels import probe
-
-        slot = np.empty(len(h), dtype=np.int64)
-        return slot, probe(self.keys, self.mask, h, slot)
-
     def lookup(self, text: str, tokens: Tokens) -> tuple[np.ndarray, np.ndarray]:
         """Stem hashes and common flags of the tokens of `text`."""
-        from pipeline.text.kernels import probe_values
+        from pipeline.text.kernels import probe
 
-        stems, common = np.empty(len(tokens), dtype=np.uint64), np.empty(len(tokens), dtype=bool)
-        if not probe_values(self.keys, self.mask, tokens.hashes, self.stem_hash, self.is_common, stems, common):
-            h = np.maximum(tokens.hashes, np.uint64(1))
-            slot, _ = self._slots(h)
-            self._learn(text, tokens, h, np.flatnonzero(self.keys[slot] != h))
+        n = len(tokens)
+        stems, common, found = np.empty(n, dtype=np.uint64), np.empty(n, dtype=bool), np.empty(n, dtype=bool)
+        if not probe(self.keys, self.mask, tokens.hashes, self.stem_hash, self.is_common, stems, common, found):
+            self._learn(text, tokens, np.flatnonzero(~found))
             # every token is known now (learning may have reallocated the tables)
-            probe_values(self.keys, self.mask, tokens.hashes, self.stem_hash, self.is_common, stems, common)
+            probe(self.keys, self.mask, tokens.hashes, self.stem_hash, self.is_common, stems, common, found)
         return stems, common
 
-    def _learn(self, text: str, tokens: Tokens, h: np.ndarray, missing: np.ndarray) -> None:
+    def _learn(self, text: str, tokens: Tokens, missing: np.ndarray) -> None:
         new: dict[int, str] = {}
-        for k, s, e in zip(h[missing].tolist(), tokens.starts[missing].tolist(), tokens.ends[missing].tolist()):
+        stored = np.maximum(tokens.hashes[missing], np.uint64(1))  # a token hash of 0 is stored as 1
+        for k, s, e in zip(stored.tolist(), tokens.starts[missing].tolist(), tokens.ends[missing].tolist()):
             new.setdefault(k, text[s:e])
         if self.size + len(new) > self.limit:  # bounded memory: start over
             self._allocate(self.mask + 1)
