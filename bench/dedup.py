@@ -64,7 +64,7 @@ try:  # the configured parameters, whichever way the checkout reads them
     config = configured(DedupConfig)
 except ImportError:
     from pipeline.dedup import load_config
-    config = configured(DedupConfig)
+    config = load_config()
 texts = json.load(open(sys.argv[2]))
 half = len(texts) // 2
 

@@ -76,3 +76,40 @@ def test_a_committed_page_keeps_its_shingle_count_for_containment_in_both_backen
     assert _replay(runs, shared, lambda cfg: open_index(cfg, None)) == lake
     (link,) = lake[1][0]
     assert (link.doc_id, link.other_doc_id, link.kind, link.method) == (copy[0], page[0], "near_duplicate", "containment")
+
+
+def test_every_key_a_run_commits_finds_its_document_in_both_backends(tmp_path, config, redis_url):
+    """Keys across the whole uint32 range (leading zero digits, the largest) find the documents committed under
+    them, and only those; a run of more documents than one Redis command carries is committed whole."""
+    import numpy as np
+
+    from pipeline.dedup.records import DocFreq, Postings, Rep, StoredDoc
+    from pipeline.dedup.storage import NEAR, STORY
+
+    count, bands = 1203, config.near_bands
+    rng = np.random.default_rng(7)
+    near = rng.integers(0, 2**32, (count, bands), dtype=np.uint64).astype(np.uint32)
+    near[0, :3] = [0, 0x00000ABC, 0xFFFFFFFF]
+    story_offsets = np.arange(0, 2 * count + 1, 2)
+    story_values = rng.integers(0, 2**32, 2 * count, dtype=np.uint64).astype(np.uint32)
+    story_values[:2] = [0x0000FFFF, 0x0F000000]
+    postings = Postings(near, story_values, story_offsets)
+    doc_ids = [f"{i:020x}" for i in range(count)]
+    docs = [
+        StoredDoc(doc_id, i, 1, i, Rep(doc_id, 1, i), Rep(doc_id, 1, i), np.zeros(config.num_perm, np.uint32),
+                  np.sort(story_values[2 * i : 2 * i + 2]), 0, -1, 0)
+        for i, doc_id in enumerate(doc_ids)
+    ]  # fmt: skip
+    shared = dataclasses.replace(config, backend="redis", redis_url=redis_url, redis_prefix=f"test:{uuid.uuid4().hex}")
+    for storage in (open_index(config, LocalStore(tmp_path / "lake")), open_index(shared, None)):
+        storage.commit(storage.begin_run(), docs, postings, DocFreq.empty(config.df_depth, config.df_width))
+        for kind, keys, owner in (
+            (NEAR, near.ravel(), np.repeat(np.arange(count), bands)),
+            (STORY, story_values, np.repeat(np.arange(count), 2)),
+        ):
+            held = storage.postings(kind, keys)
+            found = [{d.doc_id for d in storage.fetch(held.refs[s:e])} for s, e in zip(held.starts, held.ends)]
+            assert all(doc_ids[o] in f for o, f in zip(owner.tolist(), found)), (type(storage).__name__, kind)
+        held = storage.postings(NEAR, np.array([0x00000ABC], np.uint32))
+        assert [d.doc_id for d in storage.fetch(held.refs[held.starts[0] : held.ends[0]])] == [doc_ids[0]]
+        storage.close()
