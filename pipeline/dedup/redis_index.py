@@ -142,7 +142,6 @@ class RedisIndex(IndexStorage):
         self._ref_of: dict[str, int] = {}
         self._claim = self.r.register_script(_CLAIM)
         self._renew = self.r.register_script(_RENEW)
-        self._post = self.r.register_script(_POST)
 
     def begin_run(self) -> int:
         return int(self.r.incr(f"{self.p}:run_seq"))
@@ -232,7 +231,9 @@ class RedisIndex(IndexStorage):
                         posted = [self.p]
                         for i in batch:
                             posted += [docs[i].doc_id, postings.near[i].astype(">u4").tobytes(), postings.story(i).astype(">u4").tobytes()]
-                        self._post(args=posted, client=pipe)
+                        # EVAL, not EVALSHA: inside MULTI a flushed script cache would fail this command alone
+                        # and commit the records without their postings
+                        pipe.eval(_POST, 0, *posted)
                     pipe.set(df_key, df.table.astype(">u4").tobytes())
                     pipe.set(f"{self.p}:df_docs", df.n_docs)
                     if token is not None:  # the claims become the records above
