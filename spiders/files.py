@@ -12,6 +12,7 @@ signal, before `start()`: the spider shows it every text dump before the first d
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -75,6 +76,8 @@ class FilesSpider(scrapy.Spider):
         if self.queue is not None:
             self.queue.check_claims(run.options.dedup)
         self.run = run
+        # s3:// inputs are read with the lake's S3 retries and timeouts: the run's options, merged once
+        self.options = dataclasses.replace(self.options, s3_config=run.options.lake)
 
     async def start(self):
         self.progress = Progress(unit="item")

@@ -26,6 +26,22 @@ logger = logging.getLogger(__name__)
 SHA_META = "sha256"  # user metadata key (sent as x-amz-meta-sha256)
 
 
+def s3_client(config: LakeConfig):
+    """A boto3 S3 client with `config`'s retries and timeouts (the lake's, and the file sources' for s3://
+    inputs); credentials, region and endpoint from the standard AWS chain. boto3 clients are thread-safe."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.session.Session().client(
+        "s3",
+        config=Config(
+            retries={"mode": config.retry_mode, "max_attempts": config.max_attempts},
+            connect_timeout=config.connect_timeout,
+            read_timeout=config.read_timeout,
+        ),
+    )
+
+
 class S3Store(Store):
     """A lake under ``s3://bucket/prefix``; keys are relative to the prefix."""
 
@@ -50,18 +66,7 @@ class S3Store(Store):
     def client(self):
         with self._lock:
             if self._client is None:
-                import boto3
-                from botocore.config import Config
-
-                cfg = self.config
-                self._client = boto3.session.Session().client(
-                    "s3",
-                    config=Config(
-                        retries={"mode": cfg.retry_mode, "max_attempts": cfg.max_attempts},
-                        connect_timeout=cfg.connect_timeout,
-                        read_timeout=cfg.read_timeout,
-                    ),
-                )
+                self._client = s3_client(self.config)
                 # Conditional create (If-None-Match: *) for data files, on single and multipart uploads.
                 for op in ("PutObject", "CompleteMultipartUpload"):
                     self._client.meta.events.register(f"before-parameter-build.s3.{op}", self._add_if_none_match)

@@ -66,7 +66,7 @@ def resolve_root(path: str | Path) -> str | Path:
 def list_inputs(root: str | Path, options: SourceOptions) -> Listing:
     """Every path under `root` as an input or a reject (see `pipeline.sources.listing`)."""
     if isinstance(root, str):
-        return list_s3(root)
+        return list_s3(root, options.s3_config)
     return list_local(root, options.follow_symlinks)
 
 

@@ -8,9 +8,12 @@ given: the config plus the per-run limits a crawl takes from its settings (`FILE
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import ConfigError, build
+
+if TYPE_CHECKING:
+    from pipeline.lake.config import LakeConfig
 
 FILENAME = "sources.yaml"
 
@@ -61,6 +64,7 @@ class SourceOptions:
     follow_symlinks: bool = False  # follow symlinks that leave the input folder
     parallel_inputs: int = 1  # WARC/JSONL inputs read at once (1: one after another)
     config: SourcesConfig = field(default_factory=SourcesConfig)
+    s3_config: LakeConfig | None = None  # s3:// inputs: the S3 client's retries and timeouts, the lake's
 
     def __post_init__(self) -> None:
         if self.max_bytes < 1:

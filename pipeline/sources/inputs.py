@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pipeline.items import RejectRecord
+
+if TYPE_CHECKING:
+    from pipeline.lake.config import LakeConfig
 
 # Documents: one file is one page (read by the extraction worker). Containers: one file holds many.
 DOCUMENT_KINDS = {".txt": "text", ".html": "html", ".htm": "html"}
@@ -41,6 +44,7 @@ class Input:
     size: int
     modified: datetime
     path: str | None = None
+    s3_config: LakeConfig | None = None  # an s3:// object's client retries and timeouts (None: the shipped ones)
 
     @property
     def name(self) -> str:
@@ -54,7 +58,7 @@ class Input:
             return stream
         from pipeline.sources.s3 import open_object
 
-        return open_object(self.uri, offset)
+        return open_object(self.uri, offset, self.s3_config)
 
 
 @dataclass

@@ -7,17 +7,17 @@ offset is a ranged GET. Credentials, region and endpoint come only from the stan
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
-import threading
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from pipeline.sources.inputs import Input, Listing, input_kind, unsupported
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from pipeline.lake.config import LakeConfig
 
-_client = None
-_client_lock = threading.Lock()
+logger = logging.getLogger(__name__)
 
 
 class InputNotFound(ValueError):
@@ -32,18 +32,14 @@ def split_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
-def client():
-    """One boto3 S3 client for the process (boto3 clients are thread-safe), with botocore's standard retries."""
-    global _client
-    with _client_lock:
-        if _client is None:
-            import boto3
-            from botocore.config import Config
+@functools.lru_cache(maxsize=4)
+def client(config: LakeConfig | None = None):
+    """The process's S3 client for `config`'s retries and timeouts (the lake's; None: configs/lake.yaml's
+    shipped values). Imported here: the lake package is the crawl process's, not the workers'."""
+    from pipeline.lake.config import LakeConfig
+    from pipeline.lake.s3 import s3_client
 
-            # the lake's shipped retry budget (configs/lake.yaml says why 10)
-            config = Config(retries={"mode": "standard", "max_attempts": 10}, connect_timeout=10, read_timeout=60)
-            _client = boto3.session.Session().client("s3", config=config)
-        return _client
+    return s3_client(config or LakeConfig())
 
 
 class _ObjectBody(io.RawIOBase):
@@ -70,24 +66,25 @@ class _ObjectBody(io.RawIOBase):
         super().close()
 
 
-def open_object(uri: str, offset: int = 0) -> BinaryIO:
+def open_object(uri: str, offset: int = 0, config: LakeConfig | None = None) -> BinaryIO:
     """The object's bytes from `offset` on, as a buffered stream over one GET (a ranged GET past 0)."""
     bucket, key = split_uri(uri)
     extra = {"Range": f"bytes={offset}-"} if offset else {}
-    body = client().get_object(Bucket=bucket, Key=key, **extra)["Body"]
+    body = client(config).get_object(Bucket=bucket, Key=key, **extra)["Body"]
     return io.BufferedReader(_ObjectBody(body, offset), buffer_size=1 << 20)
 
 
-def _input(bucket: str, key: str, kind: str, size: int, modified) -> Input:
-    return Input(f"s3://{bucket}/{key}", kind, size, modified)
-
-
-def list_s3(uri: str) -> Listing:
-    """The object `uri` names, or else every object under it as a prefix (hidden names counted, not read)."""
+def list_s3(uri: str, config: LakeConfig | None = None) -> Listing:
+    """The object `uri` names, or else every object under it as a prefix (hidden names counted, not read);
+    `config`: the S3 client's retries and timeouts, for the listing and for reading the inputs it finds."""
     from botocore.exceptions import ClientError
 
     bucket, key = split_uri(uri)
-    s3 = client()
+    s3 = client(config)
+
+    def _input(key: str, kind: str, size: int, modified) -> Input:
+        return Input(f"s3://{bucket}/{key}", kind, size, modified, s3_config=config)
+
     listing = Listing([], [], {})
     if key and not key.endswith("/"):
         try:
@@ -100,7 +97,7 @@ def list_s3(uri: str) -> Listing:
             if kind is None:
                 listing.rejects.append(unsupported(uri, key.rsplit("/", 1)[-1]))
             else:
-                listing.inputs.append(_input(bucket, key, kind, head["ContentLength"], head["LastModified"]))
+                listing.inputs.append(_input(key, kind, head["ContentLength"], head["LastModified"]))
             return listing
         key += "/"
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
@@ -115,7 +112,7 @@ def list_s3(uri: str) -> Listing:
             if kind is None:
                 listing.rejects.append(unsupported(f"s3://{bucket}/{obj['Key']}", name))
             else:
-                listing.inputs.append(_input(bucket, obj["Key"], kind, obj["Size"], obj["LastModified"]))
+                listing.inputs.append(_input(obj["Key"], kind, obj["Size"], obj["LastModified"]))
     if not listing.inputs and not listing.rejects and not listing.skipped:
         raise InputNotFound(f"nothing found at {uri} (no such object, and no object under it as a prefix)")
     return listing

@@ -63,6 +63,32 @@ def test_shipped_retries_ride_out_seconds_of_internal_errors(proxy):
     assert gets == ["500"] * 8 + ["200"]
 
 
+def test_s3_inputs_are_read_with_the_lakes_retries(proxy):
+    """The file sources' S3 client takes the lake configuration's retry budget (one configuration path)."""
+    from botocore.exceptions import ClientError
+
+    from pipeline.sources import s3 as s3_inputs
+
+    bucket = "inputs-restarting"
+    store = open_store(f"s3://{bucket}/dumps", FAST)
+    store.client.create_bucket(Bucket=bucket)
+    store.write_bytes("a.txt", b"Story text")
+    s3_inputs.client.cache_clear()  # clients made for earlier tests point at their servers
+    try:
+        for retries, readable in ((1, False), (10, True)):  # botocore's max_attempts counts retries
+            proxy.fail("GET", "dumps/a.txt", "500", times=2)
+            (found,) = s3_inputs.list_s3(f"s3://{bucket}/dumps/", LakeConfig(max_attempts=retries)).inputs
+            if readable:
+                assert found.open().read() == b"Story text"
+            else:
+                with pytest.raises(ClientError, match="InternalError"):
+                    found.open()
+    finally:
+        s3_inputs.client.cache_clear()
+    gets = [outcome for method, path, outcome in proxy.log if method == "GET" and "dumps/a.txt" in path]
+    assert gets == ["500"] * 4 + ["200"]
+
+
 def test_throttling_answers_are_retried_with_backoff(proxy, tmp_path):
     bucket = "lake-throttled"
     proxy.fail("PUT", "/articles/", "503", times=2)

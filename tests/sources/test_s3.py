@@ -27,8 +27,9 @@ def bucket(moto, monkeypatch):
     """The bucket `archives`; this process's AWS chain points at the server, with a fresh client."""
     for key, value in moto.env().items():
         monkeypatch.setenv(key, value)
-    monkeypatch.setattr(s3, "_client", None)
-    return moto.client()
+    s3.client.cache_clear()
+    yield moto.client()
+    s3.client.cache_clear()
 
 
 def upload_warc(client, tmp_path, key: str, stories: range, damage_second: bool = False) -> list[int]:

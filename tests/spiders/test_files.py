@@ -192,6 +192,30 @@ def test_a_run_killed_mid_shard_is_resumed_by_a_rerun_without_duplicates(tmp_pat
     assert again.returncode == 0 and read_dataset(lake, "articles").num_rows == len(urls)
 
 
+def test_a_shard_in_s3_is_read_with_the_lakes_retry_settings(tmp_path, seeds_warc):
+    from tests.lake.fault_proxy import FaultProxy
+
+    server = start_moto(tmp_path)
+    proxy = FaultProxy(server.endpoint).start()
+    try:
+        server.create_bucket("cc-news")
+        server.client().put_object(Bucket="cc-news", Key="2025/01/seeds.warc.gz", Body=seeds_warc.read_bytes())
+        runs = {}
+        for retries in (1, 10):  # a store answering 500 twice to the shard's GET
+            proxy.fail("GET", "seeds.warc.gz", "500", times=2)
+            lake = runs[retries] = tmp_path / f"lake-{retries}"
+            result = run_crawl("files", lake, "path=s3://cc-news/2025/01/seeds.warc.gz", spool=tmp_path / f"spool-{retries}",
+                               settings={"LAKE_MAX_ATTEMPTS": retries}, env=server.env(proxy.endpoint))  # fmt: skip
+            assert result.returncode == 0, result.stderr[-3000:]
+    finally:
+        proxy.stop()
+        server.stop()
+    (reject,) = read_dataset(runs[1], "rejects").to_pylist()
+    assert (reject["url"], reject["reason"]) == ("s3://cc-news/2025/01/seeds.warc.gz", "unreadable")
+    assert "InternalError" in reject["detail"] and read_dataset(runs[1], "articles").num_rows == 0
+    assert sorted(read_dataset(runs[10], "articles").column("url").to_pylist()) == sorted(seed_pages())
+
+
 def test_a_shard_in_s3_is_read_as_a_stream(tmp_path, seeds_warc):
     server = start_moto(tmp_path)
     try:
