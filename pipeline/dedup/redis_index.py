@@ -218,6 +218,14 @@ class RedisIndex(IndexStorage):
         import redis
 
         df_key = f"{self.p}:df"
+        # packed once: only the frequency table is recounted when another process commits in between
+        batches = []
+        for start in range(0, len(docs), _COMMIT_BATCH):
+            batch = docs[start : start + _COMMIT_BATCH]
+            posted = [self.p]
+            for i, doc in enumerate(batch, start):
+                posted += [doc.doc_id, postings.near[i].astype(">u4").tobytes(), postings.story(i).astype(">u4").tobytes()]
+            batches.append(({doc.doc_id: pack(doc) for doc in batch}, posted))
         while True:
             with self.r.pipeline(transaction=True) as pipe:
                 try:
@@ -225,20 +233,16 @@ class RedisIndex(IndexStorage):
                     df = self.doc_freq()
                     df.merge(df_delta)
                     pipe.multi()
-                    for start in range(0, len(docs), _COMMIT_BATCH):
-                        batch = range(start, min(start + _COMMIT_BATCH, len(docs)))
-                        pipe.hset(f"{self.p}:docs", mapping={docs[i].doc_id: pack(docs[i]) for i in batch})
-                        posted = [self.p]
-                        for i in batch:
-                            posted += [docs[i].doc_id, postings.near[i].astype(">u4").tobytes(), postings.story(i).astype(">u4").tobytes()]
+                    for records, posted in batches:
+                        pipe.hset(f"{self.p}:docs", mapping=records)
                         # EVAL, not EVALSHA: inside MULTI a flushed script cache would fail this command alone
                         # and commit the records without their postings
                         pipe.eval(_POST, 0, *posted)
+                        if token is not None:  # the claims become the records above
+                            pipe.delete(*(f"{self.p}:claim:{doc_id}" for doc_id in records))
                     pipe.set(df_key, df.table.astype(">u4").tobytes())
                     pipe.set(f"{self.p}:df_docs", df.n_docs)
-                    if token is not None:  # the claims become the records above
-                        for start in range(0, len(docs), 1000):
-                            pipe.delete(*(f"{self.p}:claim:{doc.doc_id}" for doc in docs[start : start + 1000]))
+                    if token is not None:
                         pipe.delete(f"{self.p}:claims:{token}")
                     pipe.execute()
                     break

@@ -5,7 +5,11 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
+import numpy as np
+
 from pipeline.dedup import Deduplicator, compute_signature, make_doc_id, open_index
+from pipeline.dedup.records import DocFreq, Postings, Rep, StoredDoc
+from pipeline.dedup.storage import NEAR, STORY
 from pipeline.lake.store import LocalStore
 
 from .test_links import _variant
@@ -81,11 +85,6 @@ def test_a_committed_page_keeps_its_shingle_count_for_containment_in_both_backen
 def test_every_key_a_run_commits_finds_its_document_in_both_backends(tmp_path, config, redis_url):
     """Keys across the whole uint32 range (leading zero digits, the largest) find the documents committed under
     them, and only those; a run of more documents than one Redis command carries is committed whole."""
-    import numpy as np
-
-    from pipeline.dedup.records import DocFreq, Postings, Rep, StoredDoc
-    from pipeline.dedup.storage import NEAR, STORY
-
     count, bands = 1203, config.near_bands
     rng = np.random.default_rng(7)
     near = rng.integers(0, 2**32, (count, bands), dtype=np.uint64).astype(np.uint32)
