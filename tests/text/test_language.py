@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import py3langid
+import pytest
+import wordfreq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.extract import extract_text
 from pipeline.text.langid import identifier
-from pipeline.text.language import detect_language, stopwords
+from pipeline.text.language import detect_language, frequent_words, stopwords
 from pipeline.text.normalize import normalize_for_matching
 
 ENGLISH = ("The committee met on Thursday and agreed that the new rules would take effect next spring, "
@@ -58,3 +60,18 @@ def test_compiled_identifier_on_real_articles(seed_bytes):
     for raw in seed_bytes.values():
         text = raw.decode("utf-8")
         assert identifier().rank(text) == py3langid.rank(text)
+
+
+@pytest.mark.parametrize("language", ["en", "de", "ar", "zh", "pt-BR"])
+@pytest.mark.parametrize("min_zipf", [5.0, 4.0, 2.5])
+def test_frequent_words_are_the_head_of_wordfreqs_own_table(language, min_zipf):
+    # the head is streamed from wordfreq's file; wordfreq's own reader unpacks the whole table
+    table = wordfreq.get_frequency_list.__wrapped__(language, wordlist="best")
+    expected = {word: 9 - index / 100 for index, bucket in enumerate(table) for word in bucket
+                if 9 - index / 100 >= min_zipf - 1e-9}
+    assert frequent_words(language, min_zipf) == expected
+    assert frequent_words(language, min_zipf)
+
+
+def test_a_language_wordfreq_does_not_have_has_no_frequent_words():
+    assert frequent_words("xx", 4.0) == {}
